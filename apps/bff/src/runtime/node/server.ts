@@ -1,0 +1,81 @@
+// Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
+import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { createApp, type SwitchboardApp } from '../../app';
+import type { Config } from '../../config/config';
+import type { Logger } from '../../http/logger';
+import { sandboxCatalog } from '../../sandbox/providers';
+import type { Catalog } from '../../upstreams/integrations';
+import { startSandboxServers, type RunningSandbox } from './sandbox-servers';
+import { createStaticAssets } from './static-assets';
+import { createUndiciTransport } from './undici-transport';
+
+export interface RunningServer {
+  switchboard: SwitchboardApp;
+  sandbox: RunningSandbox | undefined;
+  /** e.g. `http://127.0.0.1:8080` */
+  url: string;
+  port: number;
+  /** Graceful: stop accepting, end streams with 1001, let in-flight requests finish (bounded). */
+  close(): Promise<void>;
+}
+
+/** Where `npm run build` in apps/web puts the console. */
+export const defaultWebDir = join(dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+
+/** Frames larger than this close the socket with 1009 (message too big). */
+const maxWebSocketFrameBytes = 64 * 1024;
+
+/**
+ * @example const server = await startServer(loadConfig(process.env), logger); await server.close();
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const sandbox = config.sandbox.enabled ? await startSandboxServers() : undefined;
+  const catalog: Catalog = sandbox ? sandboxCatalog(sandbox.baseUrls) : { integrations: [], views: [] };
+  if (!sandbox) logger.warn({}, 'sandbox is off and no integrations are configured');
+
+  const undici = createUndiciTransport();
+  const switchboard = createApp({
+    catalog,
+    transport: undici.transport,
+    upgradeWebSocket,
+    logger,
+    now: () => performance.now(),
+    ...(sandbox ? { sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond } } : {}),
+    web: createStaticAssets(config.webDir ?? defaultWebDir),
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes });
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve(
+      { fetch: switchboard.app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } },
+      () => resolve(s),
+    );
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  switchboard.start();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      switchboard.beginShutdown();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      switchboard.stop();
+      for (const socket of wss.clients) socket.close(1001, 'server shutting down');
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
+      if ((await Promise.race([closed, grace])) === 'timeout') {
+        logger.warn({ graceMs: config.shutdownGraceMs }, 'in-flight requests outlived the shutdown grace period');
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        for (const socket of wss.clients) socket.terminate();
+      }
+      await Promise.all([sandbox?.close(), undici.close()]);
+    })());
+
+  const displayHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
+  return { switchboard, sandbox, url: `http://${displayHost}:${port}`, port, close };
+}

@@ -1,0 +1,25 @@
+// The port through which every upstream request leaves the BFF; runtime/ implements it (undici on Node).
+export interface TransportRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignal;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: Headers;
+  /** The whole body as text; transports must honour `signal` while reading it. */
+  body: string;
+}
+
+export type HttpTransport = (request: TransportRequest) => Promise<TransportResponse>;
+
+/** A transport on the web-standard `fetch`, for runtimes without undici (edge, tests of the edge build). */
+export function createFetchTransport(fetchImpl: typeof fetch = fetch): HttpTransport {
+  return async function fetchTransport({ url, method, headers, body, signal }) {
+    const response = await fetchImpl(url, { method, headers, body, signal });
+    return { status: response.status, headers: response.headers, body: await response.text() };
+  };
+}
