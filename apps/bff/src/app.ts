@@ -58,7 +58,12 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   const { catalog, logger, now } = deps;
   const bus = createEventBus(logger);
   const hub = createStreamHub({ bufferSize: 120 });
-  const client = createUpstreamClient({ integrations: catalog.integrations, transport: deps.transport, bus, now });
+  const client = createUpstreamClient({
+    integrations: catalog.integrations,
+    transport: deps.transport,
+    bus,
+    now,
+  });
   const sampler = createSampler(
     catalog.integrations.map((i) => i.name),
     () => Date.now(),
@@ -68,6 +73,11 @@ export function createApp(deps: AppDeps): SwitchboardApp {
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requestId());
+  app.use('*', async function closeConnectionsWhileDraining(c, next) {
+    await next();
+    // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
+    if (shuttingDown) c.header('connection', 'close');
+  });
   app.use('*', requestLog(logger, now));
   app.use('/api/*', requireJson());
   app.onError(createErrorHandler(logger));
@@ -80,12 +90,24 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     }),
   );
   app.route('/', createViewRoutes({ client, now, views: catalog.views }));
-  app.route('/', createRealtimeRoutes({ hub, upgradeWebSocket: deps.upgradeWebSocket, sseHeartbeatMs: 15_000, sseMaxQueued: 256 }));
+  app.route(
+    '/',
+    createRealtimeRoutes({
+      hub,
+      upgradeWebSocket: deps.upgradeWebSocket,
+      sseHeartbeatMs: 15_000,
+      sseMaxQueued: 256,
+    }),
+  );
   if (deps.sandbox) app.route('/', createSandboxRoutes(deps.sandbox.controls));
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Switchboard BFF', version: '0.1.0', description: 'Backend-for-frontend and live operator console API.' },
+    info: {
+      title: 'Switchboard BFF',
+      version: '0.1.0',
+      description: 'Backend-for-frontend and live operator console API.',
+    },
   });
 
   if (deps.web) {
@@ -93,7 +115,8 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     app.use('*', assets);
     // Client-side routes: a browser navigating to /anything outside the API gets the console.
     app.get('*', async (c, next) => {
-      const wantsPage = !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
+      const wantsPage =
+        !c.req.path.startsWith('/api/') && (c.req.header('accept') ?? '').includes('text/html');
       const page = wantsPage ? await index() : undefined;
       return page ?? next();
     });
@@ -114,7 +137,10 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     bus,
     hub,
     start() {
-      sampleTimer ??= setInterval(() => hub.publish(sampler.flush()), deps.sampleIntervalMs ?? 1000);
+      sampleTimer ??= setInterval(
+        () => hub.publish(sampler.flush()),
+        deps.sampleIntervalMs ?? 1000,
+      );
       traffic?.start();
     },
     beginShutdown() {

@@ -16,7 +16,10 @@ async function main() {
   }
   const logger = pino({
     level: config.logLevel,
-    redact: { paths: ['*.authorization', '*.cookie', '*.headers.authorization', '*.headers.cookie'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.authorization', '*.cookie', '*.headers.authorization', '*.headers.cookie'],
+      censor: '[redacted]',
+    },
   });
 
   const server = await startServer(config, logger);
@@ -36,7 +39,10 @@ async function main() {
 
 main().catch((err: unknown) => {
   const e = err instanceof Error ? err : new Error(String(err));
-  const hint = (e as { code?: string }).code === 'EADDRINUSE' ? ' (another process uses that port: set PORT to a free one)' : '';
+  const hint =
+    (e as { code?: string }).code === 'EADDRINUSE'
+      ? ' (another process uses that port: set PORT to a free one)'
+      : '';
   process.stderr.write(`Switchboard could not start: ${e.message}${hint}\n`);
   process.exit(1);
 });

@@ -18,6 +18,9 @@ export type ProviderFaults = z.infer<typeof ProviderFaultsSchema>;
 /** A change to a provider's faults: any subset of the fields; unknown fields are refused. */
 export const ProviderFaultsPatchSchema = ProviderFaultsSchema.partial()
   .strict()
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: 'give at least one of latencyMs, jitterMs, failureRate',
+  })
   .meta({ id: 'ProviderFaultsPatch' });
 export type ProviderFaultsPatch = z.infer<typeof ProviderFaultsPatchSchema>;
 

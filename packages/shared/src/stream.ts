@@ -28,8 +28,39 @@ export const SampleMessageSchema = z.object({
 });
 export type SampleMessage = z.infer<typeof SampleMessageSchema>;
 
-export const StreamMessageSchema = z.discriminatedUnion('type', [SampleMessageSchema]);
+/**
+ * First message on every connection. `epoch` names this run of the server: sequence numbers are only
+ * comparable within one epoch, so a client that sees a new epoch starts over instead of dropping
+ * "old" numbers after a server restart.
+ */
+export const HelloMessageSchema = z.object({
+  type: z.literal('hello'),
+  epoch: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Latest sequence number the server has published. */
+  seq: z.number().int().nonnegative(),
+  serverTime: z.number(),
+});
+export type HelloMessage = z.infer<typeof HelloMessageSchema>;
+
+export const StreamMessageSchema = z.discriminatedUnion('type', [
+  HelloMessageSchema,
+  SampleMessageSchema,
+]);
 export type StreamMessage = z.infer<typeof StreamMessageSchema>;
 
-export const streamTopics = ['integrations'] as const;
-export type StreamTopic = (typeof streamTopics)[number];
+/** Messages that carry a sequence number and go through the replay buffer. */
+export type SequencedMessage = Exclude<StreamMessage, HelloMessage>;
+
+/**
+ * A resume point, `<epoch>.<seq>`: the SSE event id (so `Last-Event-ID` carries it) and the
+ * WebSocket `?resume=` parameter.
+ */
+export const formatResumePoint = (epoch: string, seq: number) => `${epoch}.${seq}`;
+
+export function parseResumePoint(
+  value: string | null | undefined,
+): { epoch: string; seq: number } | undefined {
+  const match = /^([0-9a-f]{16})\.(\d{1,15})$/.exec(value ?? '');
+  if (!match?.[1] || !match[2]) return undefined;
+  return { epoch: match[1], seq: Number(match[2]) };
+}

@@ -21,7 +21,10 @@ export type ErrorKind = z.infer<typeof ErrorKindSchema>;
 /** Name of an integration or operation: lower-case, digits and dashes, as used in URLs. */
 export const NameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes, starting with a letter');
+  .regex(
+    /^[a-z][a-z0-9-]{0,62}$/,
+    'use lower-case letters, digits and dashes, starting with a letter',
+  );
 
 export const SourceStatusSchema = z.enum(['ok', 'error', 'timeout']);
 export type SourceStatus = z.infer<typeof SourceStatusSchema>;

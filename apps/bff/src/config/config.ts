@@ -8,12 +8,7 @@ const booleanFlag = z
   .transform((v) => v === 'on' || v === 'true' || v === '1');
 
 const EnvSchema = z.object({
-  PORT: z.coerce
-    .number({ error: 'must be a port number' })
-    .int()
-    .min(0)
-    .max(65_535)
-    .default(8080),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(8080),
   SWITCHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   SWITCHBOARD_SANDBOX: booleanFlag.default(true),
   SWITCHBOARD_SANDBOX_TRAFFIC_RPS: z.coerce
@@ -51,7 +46,9 @@ export class ConfigError extends Error {
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // Empty strings mean "unset" so `PORT= npm start` behaves like no PORT at all.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
@@ -65,7 +62,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     host: e.SWITCHBOARD_HOST,
-    sandbox: { enabled: e.SWITCHBOARD_SANDBOX, trafficPerSecond: e.SWITCHBOARD_SANDBOX_TRAFFIC_RPS },
+    sandbox: {
+      enabled: e.SWITCHBOARD_SANDBOX,
+      trafficPerSecond: e.SWITCHBOARD_SANDBOX_TRAFFIC_RPS,
+    },
     webDir: e.SWITCHBOARD_WEB_DIR,
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,

@@ -24,7 +24,10 @@ export function createEventBus(logger: Logger): EventBus {
           handler(event);
         } catch (err) {
           const e = err instanceof Error ? err : new Error(String(err));
-          logger.error({ err: { name: e.name, message: e.message }, event: event.type }, 'event reader failed');
+          logger.error(
+            { err: { name: e.name, message: e.message }, event: event.type },
+            'event reader failed',
+          );
         }
       }
     },

@@ -10,7 +10,9 @@ const healthz = createRoute({
   method: 'get',
   path: '/healthz',
   summary: 'Liveness',
-  responses: { 200: { description: 'Alive', content: { 'application/json': { schema: LivenessSchema } } } },
+  responses: {
+    200: { description: 'Alive', content: { 'application/json': { schema: LivenessSchema } } },
+  },
 });
 
 const readyz = createRoute({
@@ -30,12 +32,16 @@ export function createHealthRoutes(checks: Record<string, ReadinessCheck>) {
       const entries = await Promise.all(
         Object.entries(checks).map(async ([name, check]) => {
           const detail = await check();
-          const result: Readiness['checks'][string] = detail === undefined ? { status: 'ok' } : { status: 'failing', detail };
+          const result: Readiness['checks'][string] =
+            detail === undefined ? { status: 'ok' } : { status: 'failing', detail };
           return [name, result] as const;
         }),
       );
       const ready = entries.every(([, r]) => r.status === 'ok');
-      const body: Readiness = { status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) };
+      const body: Readiness = {
+        status: ready ? 'ready' : 'not_ready',
+        checks: Object.fromEntries(entries),
+      };
       c.header('cache-control', 'no-store');
       return ready ? c.json(body, 200) : c.json(body, 503);
     });

@@ -42,10 +42,13 @@ export function errorResponse(
 
 /** Turns zod issues into `{ path, message }` pairs a person can act on. */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
-    message: issue.message,
-  }));
+  const at = (path: PropertyKey[]) => path.map(String).join('.');
+  return error.issues.flatMap((issue) =>
+    // One issue per unknown key, at that key's path, so a client can point at the field.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: at([...issue.path, key]), message: 'Unknown field' }))
+      : [{ path: issue.path.length > 0 ? at(issue.path) : '(root)', message: issue.message }],
+  );
 }
 
 /** Hook for route validators: a failing request answers 400 with the failing field paths. */
@@ -75,7 +78,12 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
       { requestId: c.get('requestId'), err: { name: err.name, message: err.message } },
       'unhandled error',
     );
-    return errorResponse(c, 500, 'internal', 'Something went wrong on our side; quote the request id when reporting it.');
+    return errorResponse(
+      c,
+      500,
+      'internal',
+      'Something went wrong on our side; quote the request id when reporting it.',
+    );
   };
 }
 

@@ -2,7 +2,11 @@ import type { UpstreamCallEvent } from '@switchboard/shared/events';
 import { describe, expect, it } from 'vitest';
 import { createSampler } from './sampler';
 
-const call = (integration: string, latencyMs: number, outcome: 'ok' | 'error' = 'ok'): UpstreamCallEvent => ({
+const call = (
+  integration: string,
+  latencyMs: number,
+  outcome: 'ok' | 'error' = 'ok',
+): UpstreamCallEvent => ({
   type: 'upstream.call',
   at: 0,
   integration,
@@ -36,6 +40,11 @@ describe('createSampler', () => {
     t = 2000;
     const second = sampler.flush();
     expect(second.at).toBe(1000);
-    expect(second.samples[0]).toEqual({ integration: 'users', calls: 0, errors: 0, latencyMs: null });
+    expect(second.samples[0]).toEqual({
+      integration: 'users',
+      calls: 0,
+      errors: 0,
+      latencyMs: null,
+    });
   });
 });

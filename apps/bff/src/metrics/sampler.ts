@@ -10,9 +10,9 @@ interface Window {
 
 export interface Sampler {
   /** Feed one bus event; subscribe this to the event bus. */
-  record(event: BusEvent): void;
+  record: (event: BusEvent) => void;
   /** Closes the current window and returns its sample (without a sequence number). */
-  flush(): Omit<SampleMessage, 'seq'>;
+  flush: () => Omit<SampleMessage, 'seq'>;
 }
 
 /**
@@ -54,7 +54,8 @@ function summarise(latencies: number[]): IntegrationSample['latencyMs'] {
   if (latencies.length === 0) return null;
   const sorted = latencies.toSorted((a, b) => a - b);
   // Nearest-rank percentiles: exact for the raw values of one window.
-  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+  const rank = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
   const r = (ms: number) => Math.round(ms * 10) / 10;
   return { p50: r(rank(0.5)), p95: r(rank(0.95)), max: r(sorted[sorted.length - 1] ?? 0) };
 }

@@ -4,6 +4,7 @@ import { ErrorBodySchema } from '@switchboard/shared/errors';
 import type { UpgradeWebSocket } from 'hono/ws';
 import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
+import { parseResumePoint } from '@switchboard/shared/stream';
 import type { StreamHub } from './stream-hub';
 
 export interface RealtimeDeps {
@@ -16,12 +17,14 @@ export interface RealtimeDeps {
 }
 
 const resumeQuery = z.object({
-  since: z.coerce
-    .number()
-    .int()
-    .nonnegative()
+  resume: z
+    .string()
+    .regex(/^[0-9a-f]{16}\.\d{1,15}$/, 'use the id of the last message received: <epoch>.<seq>')
     .optional()
-    .meta({ description: 'Resume after this sequence number (replayed while still buffered).' }),
+    .meta({
+      description:
+        'Resume after this point (`<epoch>.<seq>`); missed messages still buffered are replayed.',
+    }),
 });
 
 const streamRoute = createRoute({
@@ -30,42 +33,54 @@ const streamRoute = createRoute({
   summary: 'Live messages as Server-Sent Events; honours Last-Event-ID for resume',
   request: { query: resumeQuery },
   responses: {
-    200: { description: 'An event stream of StreamMessage JSON', content: { 'text/event-stream': { schema: z.string() } } },
-    400: { description: 'Invalid resume point', content: { 'application/json': { schema: ErrorBodySchema } } },
+    200: {
+      description: 'An event stream of StreamMessage JSON',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
+    400: {
+      description: 'Invalid resume point',
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    },
   },
 });
 
 const wsRoute = createRoute({
   method: 'get',
   path: '/api/ws',
-  summary: 'Live messages over WebSocket; the same StreamMessage JSON as /api/stream, one per frame',
+  summary:
+    'Live messages over WebSocket; the same StreamMessage JSON as /api/stream, one per frame',
   request: { query: resumeQuery },
   responses: {
     101: { description: 'Switching to the WebSocket protocol' },
-    400: { description: 'Invalid resume point', content: { 'application/json': { schema: ErrorBodySchema } } },
+    400: {
+      description: 'Invalid resume point',
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    },
   },
 });
 
 const encoder = new TextEncoder();
 const heartbeatBytes = encoder.encode(': ping\n\n');
-
-function parseLastEventId(header: string | undefined): number | undefined {
-  if (header === undefined || !/^\d{1,15}$/.test(header)) return undefined;
-  return Number(header);
-}
+const retryBytes = encoder.encode('retry: 2000\n\n');
 
 export function createRealtimeRoutes(deps: RealtimeDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(streamRoute, (c) => {
-    const since = c.req.valid('query').since ?? parseLastEventId(c.req.header('last-event-id'));
+    const resume = parseResumePoint(c.req.valid('query').resume ?? c.req.header('last-event-id'));
     let cleanup = () => {};
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         let open = true;
+        let unsubscribe = () => {};
+        const heartbeat = setInterval(() => write(heartbeatBytes), deps.sseHeartbeatMs);
+        cleanup = () => {
+          open = false;
+          unsubscribe();
+          clearInterval(heartbeat);
+        };
         const end = () => {
           if (!open) return;
-          open = false;
           cleanup();
           controller.close();
         };
@@ -74,14 +89,10 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
           if ((controller.desiredSize ?? 0) < -deps.sseMaxQueued) return end();
           controller.enqueue(bytes);
         };
-        controller.enqueue(encoder.encode('retry: 2000\n\n'));
-        const unsubscribe = deps.hub.subscribe({ send: (frame) => write(frame.sse), close: end }, since);
-        const heartbeat = setInterval(() => write(heartbeatBytes), deps.sseHeartbeatMs);
-        cleanup = () => {
-          open = false;
-          unsubscribe();
-          clearInterval(heartbeat);
-        };
+        controller.enqueue(retryBytes);
+        unsubscribe = deps.hub.subscribe({ send: (frame) => write(frame.sse), close: end }, resume);
+        // The stream may have ended during replay (slow client, or a hub already closed).
+        if (!open) unsubscribe();
       },
       cancel() {
         cleanup();
@@ -100,13 +111,24 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.openAPIRegistry.registerPath(wsRoute);
   app.get(
     '/api/ws',
-    deps.upgradeWebSocket((c) => {
+    async function checkResumePoint(c, next) {
       const parsed = resumeQuery.safeParse(c.req.query());
-      const since = parsed.success ? parsed.data.since : undefined;
+      return parsed.success
+        ? next()
+        : validationHook({ success: false, error: parsed.error, target: 'query' }, c);
+    },
+    deps.upgradeWebSocket((c) => {
+      const resume = parseResumePoint(c.req.query('resume'));
       let unsubscribe = () => {};
       return {
         onOpen(_event, ws) {
-          unsubscribe = deps.hub.subscribe({ send: (frame) => ws.send(frame.json), close: (code, reason) => ws.close(code, reason) }, since);
+          unsubscribe = deps.hub.subscribe(
+            {
+              send: (frame) => ws.send(frame.json),
+              close: (code, reason) => ws.close(code, reason),
+            },
+            resume,
+          );
         },
         onClose() {
           unsubscribe();

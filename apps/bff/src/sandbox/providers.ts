@@ -27,19 +27,32 @@ export const sandboxProviders: ProviderDefinition[] = [
   },
   {
     name: 'email',
-    summary: { path: '/v1/stats', body: (n) => ({ sentToday: 5400 + n, bounced: 12, queued: n % 7 }) },
+    summary: {
+      path: '/v1/stats',
+      body: (n) => ({ sentToday: 5400 + n, bounced: 12, queued: n % 7 }),
+    },
   },
   {
     name: 'email-backup',
-    summary: { path: '/v1/stats', body: (n) => ({ sentToday: 30 + (n % 3), bounced: 0, queued: 0 }) },
+    summary: {
+      path: '/v1/stats',
+      body: (n) => ({ sentToday: 30 + (n % 3), bounced: 0, queued: 0 }),
+    },
   },
   {
     name: 'analytics',
-    summary: { path: '/v1/summary', body: (n) => ({ events: 98_000 + n * 3, activeSessions: 211 }) },
+    summary: {
+      path: '/v1/summary',
+      body: (n) => ({ events: 98_000 + n * 3, activeSessions: 211 }),
+    },
   },
 ];
 
-export const healthyFaults = (): ProviderFaults => ({ latencyMs: 20, jitterMs: 30, failureRate: 0 });
+export const healthyFaults = (): ProviderFaults => ({
+  latencyMs: 20,
+  jitterMs: 30,
+  failureRate: 0,
+});
 
 export interface ProviderState {
   readonly definition: ProviderDefinition;
@@ -65,7 +78,9 @@ export function createProviderApp(state: ProviderState, runtime: ProviderRuntime
     }
     return next();
   });
-  app.get(state.definition.summary.path, (c) => c.json(state.definition.summary.body(state.requests)));
+  app.get(state.definition.summary.path, (c) =>
+    c.json(state.definition.summary.body(state.requests)),
+  );
   app.notFound((c) => c.json({ error: { message: 'no such sandbox endpoint' } }, 404));
   return app;
 }
@@ -75,11 +90,19 @@ export function applyFaultsPatch(state: ProviderState, patch: ProviderFaultsPatc
 }
 
 /** The catalog the sandbox's providers make: one integration each and the overview view over them. */
-export function sandboxCatalog(baseUrls: ReadonlyMap<string, string>): { integrations: IntegrationConfig[]; views: ViewConfig[] } {
+export function sandboxCatalog(baseUrls: ReadonlyMap<string, string>): {
+  integrations: IntegrationConfig[];
+  views: ViewConfig[];
+} {
   const integrations = sandboxProviders.map((p): IntegrationConfig => {
     const baseUrl = baseUrls.get(p.name);
     if (!baseUrl) throw new Error(`sandbox provider ${p.name} is not listening`);
-    return { name: p.name, baseUrl, timeoutMs: 1000, operations: { summary: { method: 'GET', path: p.summary.path } } };
+    return {
+      name: p.name,
+      baseUrl,
+      timeoutMs: 1000,
+      operations: { summary: { method: 'GET', path: p.summary.path } },
+    };
   });
   return {
     integrations,

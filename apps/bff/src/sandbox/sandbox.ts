@@ -20,11 +20,19 @@ export interface Sandbox {
 }
 
 /** @example const sandbox = createSandbox(runtime, () => baseUrls); */
-export function createSandbox(runtime: ProviderRuntime, baseUrls: () => ReadonlyMap<string, string>): Sandbox {
+export function createSandbox(
+  runtime: ProviderRuntime,
+  baseUrls: () => ReadonlyMap<string, string>,
+): Sandbox {
   const states = new Map<string, ProviderState>(
-    sandboxProviders.map((definition) => [definition.name, { definition, faults: healthyFaults(), requests: 0 }]),
+    sandboxProviders.map((definition) => [
+      definition.name,
+      { definition, faults: healthyFaults(), requests: 0 },
+    ]),
   );
-  const apps = new Map([...states].map(([name, state]) => [name, createProviderApp(state, runtime)]));
+  const apps = new Map(
+    [...states].map(([name, state]) => [name, createProviderApp(state, runtime)]),
+  );
   const view = (state: ProviderState): SandboxProvider => ({
     name: state.definition.name,
     baseUrl: baseUrls().get(state.definition.name) ?? 'http://127.0.0.1:0/',
@@ -38,7 +46,11 @@ export function createSandbox(runtime: ProviderRuntime, baseUrls: () => Readonly
     update(name, patch) {
       const state = states.get(name);
       if (!state) {
-        throw new AppError(404, 'not_found', `No sandbox provider named "${name}". Known: ${[...states.keys()].join(', ')}.`);
+        throw new AppError(
+          404,
+          'not_found',
+          `No sandbox provider named "${name}". Known: ${[...states.keys()].join(', ')}.`,
+        );
       }
       applyFaultsPatch(state, patch);
       return view(state);

@@ -8,7 +8,11 @@ export interface TrafficGenerator {
  * @param perSecond requests per second; 0 makes start() a no-op.
  * @param maxInFlight bound on concurrent runs, so a hanging provider cannot pile work up.
  */
-export function createTrafficGenerator(perSecond: number, run: () => Promise<unknown>, maxInFlight = 8): TrafficGenerator {
+export function createTrafficGenerator(
+  perSecond: number,
+  run: () => Promise<unknown>,
+  maxInFlight = 8,
+): TrafficGenerator {
   let timer: ReturnType<typeof setInterval> | undefined;
   let inFlight = 0;
   return {

@@ -72,16 +72,29 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
           signal: combined,
         });
         const failure = classifyStatus(response.status);
-        if (failure) throw new CallFailure(failure, `${integration.name} answered HTTP ${response.status}`, response.status);
+        if (failure)
+          throw new CallFailure(
+            failure,
+            `${integration.name} answered HTTP ${response.status}`,
+            response.status,
+          );
         let data: unknown;
         try {
           data = response.body === '' ? null : JSON.parse(response.body);
         } catch {
-          throw new CallFailure('parse', `${integration.name} answered with a body that is not JSON`, response.status);
+          throw new CallFailure(
+            'parse',
+            `${integration.name} answered with a body that is not JSON`,
+            response.status,
+          );
         }
         result = { ok: true, httpStatus: response.status, data, latencyMs: deps.now() - start };
       } catch (err) {
-        result = { ok: false, error: classifyError(err, integration, ownTimeout, signal), latencyMs: deps.now() - start };
+        result = {
+          ok: false,
+          error: classifyError(err, integration, ownTimeout, signal),
+          latencyMs: deps.now() - start,
+        };
       }
 
       deps.bus.publish({
@@ -91,7 +104,9 @@ export function createUpstreamClient(deps: UpstreamClientDeps): UpstreamClient {
         operation: operationName,
         attempt: 1,
         outcome: result.ok ? 'ok' : 'error',
-        ...(result.ok ? { httpStatus: result.httpStatus } : { kind: result.error.kind, httpStatus: result.error.httpStatus }),
+        ...(result.ok
+          ? { httpStatus: result.httpStatus }
+          : { kind: result.error.kind, httpStatus: result.error.httpStatus }),
         latencyMs: result.latencyMs,
         traceId,
       });
@@ -104,12 +119,24 @@ function isTimeoutReason(reason: unknown): boolean {
   return reason instanceof DOMException && reason.name === 'TimeoutError';
 }
 
-function classifyError(err: unknown, integration: IntegrationConfig, own: AbortSignal, caller: AbortSignal): SourceError {
+function classifyError(
+  err: unknown,
+  integration: IntegrationConfig,
+  own: AbortSignal,
+  caller: AbortSignal,
+): SourceError {
   if (err instanceof CallFailure) {
-    return { kind: err.kind, message: err.message, ...(err.httpStatus === undefined ? {} : { httpStatus: err.httpStatus }) };
+    return {
+      kind: err.kind,
+      message: err.message,
+      ...(err.httpStatus === undefined ? {} : { httpStatus: err.httpStatus }),
+    };
   }
   if (own.aborted) {
-    return { kind: 'timeout', message: `${integration.name} did not answer within ${integration.timeoutMs} ms` };
+    return {
+      kind: 'timeout',
+      message: `${integration.name} did not answer within ${integration.timeoutMs} ms`,
+    };
   }
   if (caller.aborted) {
     return isTimeoutReason(caller.reason)

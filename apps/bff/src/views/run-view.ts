@@ -14,7 +14,11 @@ export interface RunViewDeps {
  * past its deadline: each section carries its own status.
  * @example const result = await runView(deps, overview, request.signal);
  */
-export async function runView(deps: RunViewDeps, view: ViewConfig, signal: AbortSignal): Promise<ViewResult> {
+export async function runView(
+  deps: RunViewDeps,
+  view: ViewConfig,
+  signal: AbortSignal,
+): Promise<ViewResult> {
   const start = deps.now();
   const deadline = AbortSignal.any([signal, AbortSignal.timeout(view.deadlineMs)]);
   const traceId = randomHex(16);
@@ -23,7 +27,13 @@ export async function runView(deps: RunViewDeps, view: ViewConfig, signal: Abort
     view.sources.map(async ({ integration, operation }): Promise<[string, SourceResult]> => {
       const result = await deps.client.call(integration, operation, { signal: deadline, traceId });
       const section: SourceResult = result.ok
-        ? { integration, operation, status: 'ok', latencyMs: round(result.latencyMs), data: result.data }
+        ? {
+            integration,
+            operation,
+            status: 'ok',
+            latencyMs: round(result.latencyMs),
+            data: result.data,
+          }
         : {
             integration,
             operation,

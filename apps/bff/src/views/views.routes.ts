@@ -14,9 +14,18 @@ const getView = createRoute({
   summary: 'Run a declared view: its sources in parallel, one section per source',
   request: { params: z.object({ name: NameSchema }) },
   responses: {
-    200: { description: 'Every source, each with its own status', content: { 'application/json': { schema: ViewResultSchema } } },
-    400: { description: 'Invalid view name', content: { 'application/json': { schema: ErrorBodySchema } } },
-    404: { description: 'No such view', content: { 'application/json': { schema: ErrorBodySchema } } },
+    200: {
+      description: 'Every source, each with its own status',
+      content: { 'application/json': { schema: ViewResultSchema } },
+    },
+    400: {
+      description: 'Invalid view name',
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    },
+    404: {
+      description: 'No such view',
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    },
   },
 });
 
@@ -26,7 +35,11 @@ export function createViewRoutes(deps: RunViewDeps & { views: ViewConfig[] }) {
     const { name } = c.req.valid('param');
     const view = byName.get(name);
     if (!view) {
-      throw new AppError(404, 'not_found', `No view named "${name}". Known views: ${[...byName.keys()].join(', ')}.`);
+      throw new AppError(
+        404,
+        'not_found',
+        `No view named "${name}". Known views: ${[...byName.keys()].join(', ')}.`,
+      );
     }
     const result = await runView(deps, view, c.req.raw.signal);
     c.header('cache-control', 'no-store');

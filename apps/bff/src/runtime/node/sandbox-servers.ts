@@ -10,10 +10,13 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
+const sleep = (ms: number, signal: AbortSignal) =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** Starts every sandbox provider on 127.0.0.1 and resolves once all are listening. */
-export async function startSandboxServers(options: { random?: () => number } = {}): Promise<RunningSandbox> {
+export async function startSandboxServers(
+  options: { random?: () => number } = {},
+): Promise<RunningSandbox> {
   const baseUrls = new Map<string, string>();
   const sandbox = createSandbox({ random: options.random ?? Math.random, sleep }, () => baseUrls);
   const servers: ServerType[] = [];
@@ -21,10 +24,13 @@ export async function startSandboxServers(options: { random?: () => number } = {
     [...sandbox.apps].map(
       ([name, app]) =>
         new Promise<void>((resolve) => {
-          const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => {
-            baseUrls.set(name, `http://127.0.0.1:${info.port}/`);
-            resolve();
-          });
+          const server = serve(
+            { fetch: app.fetch, hostname: '127.0.0.1', port: 0 },
+            (info: AddressInfo) => {
+              baseUrls.set(name, `http://127.0.0.1:${info.port}/`);
+              resolve();
+            },
+          );
           servers.push(server);
         }),
     ),

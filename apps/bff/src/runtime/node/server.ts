@@ -34,7 +34,9 @@ const maxWebSocketFrameBytes = 64 * 1024;
  */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const sandbox = config.sandbox.enabled ? await startSandboxServers() : undefined;
-  const catalog: Catalog = sandbox ? sandboxCatalog(sandbox.baseUrls) : { integrations: [], views: [] };
+  const catalog: Catalog = sandbox
+    ? sandboxCatalog(sandbox.baseUrls)
+    : { integrations: [], views: [] };
   if (!sandbox) logger.warn({}, 'sandbox is off and no integrations are configured');
 
   const undici = createUndiciTransport();
@@ -44,14 +46,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     upgradeWebSocket,
     logger,
     now: () => performance.now(),
-    ...(sandbox ? { sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond } } : {}),
+    ...(sandbox
+      ? {
+          sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond },
+        }
+      : {}),
     web: createStaticAssets(config.webDir ?? defaultWebDir),
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
-      { fetch: switchboard.app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } },
+      {
+        fetch: switchboard.app.fetch,
+        port: config.port,
+        hostname: config.host,
+        websocket: { server: wss },
+      },
       () => resolve(s),
     );
     s.once('error', reject);
@@ -66,16 +77,29 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       switchboard.stop();
       for (const socket of wss.clients) socket.close(1001, 'server shutting down');
+      // Streams that started before shutdown leave kept-alive sockets behind when they end; sweep
+      // them as they go idle instead of waiting for the client's keep-alive timeout.
+      const sweep = setInterval(
+        () => 'closeIdleConnections' in server && server.closeIdleConnections(),
+        25,
+      );
       if ('closeIdleConnections' in server) server.closeIdleConnections();
-      const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref());
+      void closed.finally(() => clearInterval(sweep));
+      const grace = new Promise<'timeout'>((resolve) =>
+        setTimeout(() => resolve('timeout'), config.shutdownGraceMs).unref(),
+      );
       if ((await Promise.race([closed, grace])) === 'timeout') {
-        logger.warn({ graceMs: config.shutdownGraceMs }, 'in-flight requests outlived the shutdown grace period');
+        logger.warn(
+          { graceMs: config.shutdownGraceMs },
+          'in-flight requests outlived the shutdown grace period',
+        );
         if ('closeAllConnections' in server) server.closeAllConnections();
         for (const socket of wss.clients) socket.terminate();
       }
       await Promise.all([sandbox?.close(), undici.close()]);
     })());
 
-  const displayHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
+  const displayHost =
+    config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   return { switchboard, sandbox, url: `http://${displayHost}:${port}`, port, close };
 }

@@ -13,7 +13,10 @@ export function createStaticAssets(webDir: string): {
   const serve = serveStatic({
     root,
     onFound: (path, c) => {
-      c.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      c.header(
+        'cache-control',
+        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   let cached: string | undefined;
@@ -25,7 +28,9 @@ export function createStaticAssets(webDir: string): {
     async index() {
       cached ??= await readFile(join(webDir, 'index.html'), 'utf8').catch(() => undefined);
       if (cached === undefined) return undefined;
-      return new Response(cached, { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' } });
+      return new Response(cached, {
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' },
+      });
     },
   };
 }

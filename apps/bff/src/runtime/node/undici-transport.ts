@@ -8,14 +8,22 @@ export interface UndiciTransport {
 }
 
 /** @example const { transport, close } = createUndiciTransport(); */
-export function createUndiciTransport(options: { connectionsPerOrigin?: number } = {}): UndiciTransport {
+export function createUndiciTransport(
+  options: { connectionsPerOrigin?: number } = {},
+): UndiciTransport {
   const agent = new Agent({
     connections: options.connectionsPerOrigin ?? 128,
     keepAliveTimeout: 10_000,
     connect: { timeout: 5_000 },
   });
   const transport: HttpTransport = async ({ url, method, headers, body, signal }) => {
-    const response = await request(url, { method: method as 'GET', headers, body, signal, dispatcher: agent });
+    const response = await request(url, {
+      method: method as 'GET',
+      headers,
+      body,
+      signal,
+      dispatcher: agent,
+    });
     const text = await response.body.text();
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {

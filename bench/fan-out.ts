@@ -1,0 +1,85 @@
+// Fan-out benchmark: a view over 5 sandbox upstreams (20 ms each) against the floor (one upstream
+// direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out).
+import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
+import { startChild } from './lib/child';
+import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
+const serverCore = 1;
+const f = (n: number, digits = 1) => n.toFixed(digits);
+
+export async function fanOutBenchmark(): Promise<void> {
+  const switchboard = await startChild<{ bff: string; upstreams: Record<string, string> }>(
+    '../servers/switchboard.ts',
+    ['20'],
+    serverCore,
+  );
+  const operationUrls = sandboxProviders.map((p) =>
+    new URL(p.summary.path.slice(1), switchboard.info.upstreams[p.name]).toString(),
+  );
+  const peer = await startChild<{ url: string }>(
+    '../servers/peer.ts',
+    [JSON.stringify(operationUrls)],
+    serverCore,
+  );
+  const view = `${switchboard.info.bff}/api/views/overview`;
+  const floor = operationUrls[0] ?? '';
+  try {
+    // Warm up pools and JIT on every path.
+    for (const url of [view, floor, `${peer.info.url}/fanout`])
+      await closedLoop(url, { concurrency: 8, durationMs: 1000 });
+
+    console.log(
+      `\nFan-out over ${operationUrls.length} upstreams at 20 ms each, ${rounds} rounds, medians (ms)\n`,
+    );
+    const serial = {
+      floor: [] as LatencySummary[],
+      view: [] as LatencySummary[],
+      sequential: [] as LatencySummary[],
+    };
+    for (let r = 0; r < rounds; r++) {
+      serial.floor.push(await closedLoop(floor, { concurrency: 1, total: 150 }));
+      serial.view.push(await closedLoop(view, { concurrency: 1, total: 150 }));
+      serial.sequential.push(
+        await closedLoop(`${peer.info.url}/sequential`, { concurrency: 1, total: 40 }),
+      );
+    }
+    const m = (list: LatencySummary[], key: 'p50' | 'p99' | 'throughput') =>
+      median(list.map((s) => s[key]));
+    console.log('One request at a time:');
+    console.log(`  floor       p50 ${f(m(serial.floor, 'p50'))}  p99 ${f(m(serial.floor, 'p99'))}`);
+    console.log(`  view        p50 ${f(m(serial.view, 'p50'))}  p99 ${f(m(serial.view, 'p99'))}`);
+    console.log(`  sequential  p50 ${f(m(serial.sequential, 'p50'))}`);
+    console.log(
+      `  view - floor p50: ${f(m(serial.view, 'p50') - m(serial.floor, 'p50'), 2)} ms (target <= 1); view/floor p99: ${f(m(serial.view, 'p99') / m(serial.floor, 'p99'), 2)}x (target <= 1.25); sequential/view p50: ${f(m(serial.sequential, 'p50') / m(serial.view, 'p50'), 2)}x (target >= 4.5)`,
+    );
+
+    const max = { view: [] as number[], peer: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      max.view.push((await closedLoop(view, { concurrency: 64, durationMs: 3000 })).throughput);
+      max.peer.push(
+        (await closedLoop(`${peer.info.url}/fanout`, { concurrency: 64, durationMs: 3000 }))
+          .throughput,
+      );
+    }
+    const viewMax = median(max.view);
+    console.log(
+      `\nMaximum throughput (64 connections): view ${f(viewMax, 0)}/s, peer ${f(median(max.peer), 0)}/s, ratio ${f(viewMax / median(max.peer), 2)}x (target >= 0.9)`,
+    );
+
+    console.log('\nAt a fixed rate (open loop), medians of rounds:');
+    for (const share of [0.25, 0.5, 0.75]) {
+      const rate = Math.max(1, Math.round(viewMax * share));
+      const load = { floor: [] as LatencySummary[], view: [] as LatencySummary[] };
+      for (let r = 0; r < rounds; r++) {
+        load.floor.push(await openLoop(floor, { ratePerSecond: rate, durationMs: 3000 }));
+        load.view.push(await openLoop(view, { ratePerSecond: rate, durationMs: 3000 }));
+      }
+      console.log(
+        `  ${share * 100}% (${rate}/s): floor p50 ${f(m(load.floor, 'p50'))} p99 ${f(m(load.floor, 'p99'))} | view p50 ${f(m(load.view, 'p50'))} p99 ${f(m(load.view, 'p99'))} | p50 +${f(m(load.view, 'p50') - m(load.floor, 'p50'), 2)} ms, p99 ${f(m(load.view, 'p99') / m(load.floor, 'p99'), 2)}x`,
+      );
+    }
+  } finally {
+    await Promise.all([peer.stop(), switchboard.stop()]);
+  }
+}

@@ -1,0 +1,104 @@
+// Load generation over undici keep-alive pools: closed loop (fixed concurrency) and open loop (fixed rate).
+import { Pool } from 'undici';
+
+export interface LatencySummary {
+  count: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  /** Completed requests per second over the run. */
+  throughput: number;
+}
+
+export function summarise(latencies: number[], errors: number, elapsedMs: number): LatencySummary {
+  const sorted = latencies.toSorted((a, b) => a - b);
+  const at = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
+  return {
+    count: sorted.length,
+    errors,
+    p50: at(0.5),
+    p99: at(0.99),
+    throughput: (sorted.length / elapsedMs) * 1000,
+  };
+}
+
+async function once(pool: Pool, path: string): Promise<boolean> {
+  const response = await pool.request({ method: 'GET', path });
+  await response.body.dump();
+  return response.statusCode === 200;
+}
+
+/** `concurrency` workers each sending back-to-back until `total` requests or `durationMs` pass. */
+export async function closedLoop(
+  url: string,
+  options: { concurrency: number; total?: number; durationMs?: number },
+): Promise<LatencySummary> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const start = performance.now();
+  const deadline = options.durationMs === undefined ? Infinity : start + options.durationMs;
+  const total = options.total ?? Infinity;
+  const path = target.pathname + target.search;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (sent < total && performance.now() < deadline) {
+        sent += 1;
+        const t0 = performance.now();
+        const ok = await once(pool, path).catch(() => false);
+        if (ok) latencies.push(performance.now() - t0);
+        else errors += 1;
+      }
+    }),
+  );
+  const elapsed = performance.now() - start;
+  await pool.close();
+  return summarise(latencies, errors, elapsed);
+}
+
+/**
+ * Sends at a fixed rate whatever the responses do, and measures each latency from the moment the
+ * request was *due*, so queueing delay is counted (no coordinated omission).
+ */
+export async function openLoop(
+  url: string,
+  options: { ratePerSecond: number; durationMs: number },
+): Promise<LatencySummary> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: 512, pipelining: 1 });
+  const path = target.pathname + target.search;
+  const latencies: number[] = [];
+  let errors = 0;
+  const interval = 1000 / options.ratePerSecond;
+  const count = Math.floor((options.durationMs / 1000) * options.ratePerSecond);
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(
+      once(pool, path)
+        .catch(() => false)
+        .then((ok) => {
+          if (ok) latencies.push(performance.now() - due);
+          else errors += 1;
+        }),
+    );
+  }
+  await Promise.all(inFlight);
+  const elapsed = performance.now() - start;
+  await pool.close();
+  return summarise(latencies, errors, elapsed);
+}
+
+export const median = (values: number[]) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};

@@ -1,0 +1,76 @@
+// Journey: the overview shows every sandbox upstream, updates live, and reflects an injected failure.
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
+
+async function providerNames(request: APIRequestContext): Promise<string[]> {
+  const response = await request.get('/api/sandbox/providers');
+  expect(response.ok()).toBe(true);
+  return SandboxProviderListSchema.parse(await response.json()).providers.map((p) => p.name);
+}
+
+async function chartPoints(page: Page): Promise<number> {
+  return Number(await page.getByTestId('latency-chart').getAttribute('data-points'));
+}
+
+test.afterEach(async ({ request }) => {
+  expect((await request.post('/api/sandbox/reset')).ok()).toBe(true);
+});
+
+test('shows every upstream with its status and a chart that gains points', async ({
+  page,
+  request,
+}) => {
+  const names = await providerNames(request);
+  expect(names.length).toBeGreaterThanOrEqual(3);
+  await page.goto('/');
+  for (const name of names) {
+    const row = page.getByTestId(`source-row-${name}`);
+    await expect(row).toBeVisible();
+    await expect(row.getByTestId('source-status')).toHaveText(/OK/);
+  }
+  await expect(page.getByTestId('stream-status')).toHaveAttribute('data-transport', 'websocket');
+  await expect(page.getByTestId('stream-status')).toHaveAttribute('data-state', 'live');
+  await expect.poll(() => chartPoints(page)).toBeGreaterThan(0);
+  const before = await chartPoints(page);
+  await expect.poll(() => chartPoints(page), { timeout: 5_000 }).toBeGreaterThan(before);
+  // A line is drawn per upstream.
+  await expect(page.locator('[data-testid="latency-chart"] .recharts-line')).toHaveCount(
+    names.length,
+  );
+});
+
+test('an upstream flipped to failing through the control API shows as failing', async ({
+  page,
+  request,
+}) => {
+  await page.goto('/');
+  const row = page.getByTestId('source-row-payments');
+  await expect(row.getByTestId('source-status')).toHaveText(/OK/);
+
+  const flip = await request.patch('/api/sandbox/providers/payments', { data: { failureRate: 1 } });
+  expect(flip.ok()).toBe(true);
+
+  await expect(row.getByTestId('source-status')).toHaveText(/Error/);
+  await expect(row).toContainText('payments answered HTTP 503');
+  // The others are untouched: one failing upstream never fails the page.
+  await expect(page.getByTestId('source-row-users').getByTestId('source-status')).toHaveText(/OK/);
+
+  await request.post('/api/sandbox/reset');
+  await expect(row.getByTestId('source-status')).toHaveText(/OK/);
+});
+
+test('falls back to SSE when the WebSocket cannot open, and keeps the chart live', async ({
+  page,
+}) => {
+  // Refuse every socket the page opens: the console must switch to Server-Sent Events.
+  await page.routeWebSocket('**/api/ws', (ws) =>
+    ws.close({ code: 1011, reason: 'blocked by test' }),
+  );
+  await page.goto('/');
+  await expect(page.getByTestId('stream-status')).toHaveAttribute('data-transport', 'sse');
+  await expect(page.getByTestId('stream-status')).toHaveAttribute('data-state', 'live');
+  await expect(page.getByTestId('stream-status')).toHaveText('Live (SSE fallback)');
+  await expect.poll(() => chartPoints(page)).toBeGreaterThan(0);
+  const before = await chartPoints(page);
+  await expect.poll(() => chartPoints(page), { timeout: 5_000 }).toBeGreaterThan(before);
+});
