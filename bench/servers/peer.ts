@@ -9,7 +9,7 @@ const upstreams = JSON.parse(process.argv[2] ?? '[]') as string[];
 const agent = new Agent({ connections: 128, keepAliveTimeout: 10_000 });
 const get = async (url: string) => {
   const response = await request(url, { dispatcher: agent, signal: AbortSignal.timeout(1000) });
-  return (await response.body.json()) as unknown;
+  return response.body.json();
 };
 
 const app = new Hono()
