@@ -7,6 +7,8 @@ import { createSandbox, type Sandbox } from '../../sandbox/sandbox';
 export interface RunningSandbox {
   sandbox: Sandbox;
   baseUrls: ReadonlyMap<string, string>;
+  /** Names of providers whose server is not listening (empty when all are up). */
+  down(): string[];
   close(): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ export async function startSandboxServers(
 ): Promise<RunningSandbox> {
   const baseUrls = new Map<string, string>();
   const sandbox = createSandbox({ random: options.random ?? Math.random, sleep }, () => baseUrls);
-  const servers: ServerType[] = [];
+  const servers: Array<[string, ServerType]> = [];
   await Promise.all(
     [...sandbox.apps].map(
       ([name, app]) =>
@@ -31,17 +33,18 @@ export async function startSandboxServers(
               resolve();
             },
           );
-          servers.push(server);
+          servers.push([name, server]);
         }),
     ),
   );
   return {
     sandbox,
     baseUrls,
+    down: () => servers.filter(([, server]) => !server.listening).map(([name]) => name),
     close: () =>
       Promise.all(
         servers.map(
-          (server) =>
+          ([, server]) =>
             new Promise<void>((resolve) => {
               server.close(() => resolve());
               if ('closeAllConnections' in server) server.closeAllConnections();

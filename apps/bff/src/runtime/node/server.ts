@@ -1,5 +1,6 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
 import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   if (!sandbox) logger.warn({}, 'sandbox is off and no integrations are configured');
 
   const undici = createUndiciTransport();
+  const webDir = config.webDir ?? defaultWebDir;
+  // The API works without the console, so this is a warning, not a readiness failure.
+  if (!existsSync(join(webDir, 'index.html'))) {
+    logger.warn({ webDir }, 'no built console found: run `pnpm --filter @switchboard/web build`');
+  }
   const switchboard = createApp({
     catalog,
     transport: undici.transport,
@@ -51,7 +57,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond },
         }
       : {}),
-    web: createStaticAssets(config.webDir ?? defaultWebDir),
+    web: createStaticAssets(webDir),
+    readiness: {
+      ...(sandbox && {
+        sandbox: () => {
+          const down = sandbox.down();
+          return down.length > 0 ? `not listening: ${down.join(', ')}` : undefined;
+        },
+      }),
+    },
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes });
