@@ -1,5 +1,6 @@
 // Journey: the overview shows every sandbox upstream, updates live, and reflects an injected failure.
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { IntegrationListSchema } from '@switchboard/shared/integrations';
 import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
 
 async function providerNames(request: APIRequestContext): Promise<string[]> {
@@ -33,9 +34,11 @@ test('shows every upstream with its status and a chart that gains points', async
   await expect.poll(() => chartPoints(page)).toBeGreaterThan(0);
   const before = await chartPoints(page);
   await expect.poll(() => chartPoints(page), { timeout: 5_000 }).toBeGreaterThan(before);
-  // A line is drawn per upstream.
+  // A line is drawn per integration (the providers above plus the identity provider).
+  const listed = await request.get('/api/integrations');
+  const integrations = IntegrationListSchema.parse(await listed.json()).items;
   await expect(page.locator('[data-testid="latency-chart"] .recharts-line')).toHaveCount(
-    names.length,
+    integrations.length,
   );
 });
 
@@ -50,12 +53,18 @@ test('an upstream flipped to failing through the control API shows as failing', 
   const flip = await request.patch('/api/sandbox/providers/payments', { data: { failureRate: 1 } });
   expect(flip.ok()).toBe(true);
 
-  await expect(row.getByTestId('source-status')).toHaveText(/Error/);
-  await expect(row).toContainText('payments answered HTTP 503');
+  // Its last good answer may stand in for a while (stale-if-error): either way the row says why.
+  await expect(row.getByTestId('source-status')).toHaveText(/Stale|Error/);
+  await expect(row).toContainText(/payments answered HTTP 503|circuit breaker is open/);
   // The others are untouched: one failing upstream never fails the page.
   await expect(page.getByTestId('source-row-users').getByTestId('source-status')).toHaveText(/OK/);
 
+  // The provider recovers and an operator releases the breaker: the row is OK again.
   await request.post('/api/sandbox/reset');
+  const release = await request.post('/api/integrations/payments/breaker', {
+    data: { action: 'release' },
+  });
+  expect(release.ok()).toBe(true);
   await expect(row.getByTestId('source-status')).toHaveText(/OK/);
 });
 

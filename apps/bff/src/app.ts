@@ -16,19 +16,28 @@ import { createStreamHub, type StreamHub } from './realtime/stream-hub';
 import type { Sandbox } from './sandbox/sandbox';
 import { createSandboxRoutes } from './sandbox/sandbox.routes';
 import { createTrafficGenerator } from './sandbox/traffic';
+import { compress } from 'hono/compress';
+import type { Catalog } from '@switchboard/shared/catalog';
+import { createIntegrationRoutes } from './integrations/integrations.routes';
+import { createRecentCalls } from './metrics/recent-calls';
+import type { Clock } from './resilience/clock';
+import type { Authenticator } from './upstreams/auth';
 import type { HttpTransport } from './upstreams/http-transport';
-import type { Catalog } from './upstreams/integrations';
-import { createUpstreamClient } from './upstreams/upstream-client';
+import { createUpstreamEngine, type UpstreamEngine } from './upstreams/upstream-engine';
 import { runView } from './views/run-view';
+import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
 
 export interface AppDeps {
   catalog: Catalog;
   transport: HttpTransport;
+  /** Builds each integration's authenticator; the secrets it needs stay behind this function. */
+  authenticator: (integration: string, config: Catalog['integrations'][string]) => Authenticator;
   upgradeWebSocket: UpgradeWebSocket;
   logger: Logger;
-  /** Monotonic milliseconds, for durations. */
-  now: () => number;
+  /** Monotonic time and waits, for durations and policies. */
+  clock: Clock;
+  random?: () => number;
   /** Present when the sandbox runs: mounts its control API and drives demo traffic. */
   sandbox?: { controls: Sandbox; trafficPerSecond: number };
   /** The built console: static assets, and index.html for client-side routes. */
@@ -41,6 +50,7 @@ export interface SwitchboardApp {
   app: OpenAPIHono<AppEnv>;
   bus: EventBus;
   hub: StreamHub;
+  engine: UpstreamEngine;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
@@ -55,20 +65,26 @@ export interface SwitchboardApp {
  * sb.start(); serve({ fetch: sb.app.fetch });
  */
 export function createApp(deps: AppDeps): SwitchboardApp {
-  const { catalog, logger, now } = deps;
+  const { catalog, logger, clock } = deps;
+  const now = () => clock.now();
   const bus = createEventBus(logger);
   const hub = createStreamHub({ bufferSize: 120 });
-  const client = createUpstreamClient({
-    integrations: catalog.integrations,
+  const engine = createUpstreamEngine({
+    catalog,
     transport: deps.transport,
     bus,
-    now,
+    clock,
+    wallNow: Date.now,
+    random: deps.random ?? Math.random,
+    authenticator: deps.authenticator,
   });
-  const sampler = createSampler(
-    catalog.integrations.map((i) => i.name),
-    () => Date.now(),
+  const plans = new Map<string, ViewPlan>(
+    Object.entries(catalog.views).map(([name, view]) => [name, planView(name, view)]),
   );
+  const sampler = createSampler(Object.keys(catalog.integrations), Date.now);
   bus.subscribe(sampler.record);
+  const calls = createRecentCalls(1000);
+  bus.subscribe(calls.record);
   let shuttingDown = false;
 
   const app = new OpenAPIHono<AppEnv>();
@@ -89,7 +105,11 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       accepting: () => (shuttingDown ? 'shutting down' : undefined),
     }),
   );
-  app.route('/', createViewRoutes({ client, now, views: catalog.views }));
+  app.use('/api/views/*', compress());
+  app.use('/api/integrations', compress());
+  app.use('/api/calls', compress());
+  app.route('/', createViewRoutes({ client: engine, now, plans }));
+  app.route('/', createIntegrationRoutes({ integrations: engine.integrations, calls, clock }));
   app.route(
     '/',
     createRealtimeRoutes({
@@ -99,7 +119,15 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       sseMaxQueued: 256,
     }),
   );
-  if (deps.sandbox) app.route('/', createSandboxRoutes(deps.sandbox.controls));
+  const overview = plans.get('overview');
+  const traffic =
+    deps.sandbox && overview
+      ? createTrafficGenerator(deps.sandbox.trafficPerSecond, () =>
+          runView({ client: engine, now }, overview, AbortSignal.timeout(overview.deadlineMs)),
+        )
+      : undefined;
+  if (deps.sandbox)
+    app.route('/', createSandboxRoutes(deps.sandbox.controls, traffic ? { traffic } : {}));
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
@@ -123,19 +151,13 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   }
   app.notFound(handleNotFound);
 
-  const overview = catalog.views.find((v) => v.name === 'overview');
-  const traffic =
-    deps.sandbox && overview
-      ? createTrafficGenerator(deps.sandbox.trafficPerSecond, () =>
-          runView({ client, now }, overview, AbortSignal.timeout(overview.deadlineMs)),
-        )
-      : undefined;
   let sampleTimer: ReturnType<typeof setInterval> | undefined;
 
   return {
     app,
     bus,
     hub,
+    engine,
     start() {
       sampleTimer ??= setInterval(
         () => hub.publish(sampler.flush()),

@@ -22,7 +22,7 @@ async function main() {
     },
   });
 
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger, { env: process.env });
   logger.info({ url: server.url, sandbox: config.sandbox.enabled }, 'switchboard listening');
   process.stdout.write(`\n  Switchboard is running at ${server.url}\n\n`);
 

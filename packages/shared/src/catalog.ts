@@ -7,7 +7,10 @@ const ms = (max = 3_600_000) => z.number().int().min(0).max(max);
 /** An environment variable name holding a secret: secrets are referenced, never written inline. */
 const SecretRef = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]*$/, 'name an environment variable (upper case, digits, _) that holds the secret');
+  .regex(
+    /^[A-Z][A-Z0-9_]*$/,
+    'name an environment variable (upper case, digits, _) that holds the secret',
+  );
 
 export const TimeoutPolicySchema = z
   .object({
@@ -87,15 +90,40 @@ export const CachePolicySchema = z
   })
   .strict();
 
+type WithoutDefault<S> =
+  S extends z.ZodDefault<infer Inner extends z.ZodType>
+    ? Inner
+    : S extends z.ZodPrefault<infer Inner extends z.ZodType>
+      ? Inner
+      : S;
+
+/**
+ * A policy as an override layer: every field optional and, unlike `.partial()` (which in zod 4
+ * still fills defaults), unset fields stay unset. Otherwise an operation's `retry: { maxAttempts: 1 }`
+ * would parse with every retry default filled in and shadow the integration's own settings.
+ */
+function overrideLayer<Shape extends z.ZodRawShape>(policy: z.ZodObject<Shape>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(policy.shape)) {
+    const inner =
+      field instanceof z.ZodDefault || field instanceof z.ZodPrefault ? field.unwrap() : field;
+    shape[key] = (inner as z.ZodType).optional();
+  }
+  return z.object(shape).strict() as unknown as z.ZodObject<
+    { [K in keyof Shape]: z.ZodOptional<WithoutDefault<Shape[K]>> },
+    z.core.$strict
+  >;
+}
+
 /** Every policy, each optional: operations override their integration's field by field. */
 export const PoliciesSchema = z
   .object({
-    timeout: TimeoutPolicySchema.partial().strict(),
-    retry: RetryPolicySchema.partial().strict(),
-    breaker: BreakerPolicySchema.partial().strict(),
-    bulkhead: BulkheadPolicySchema.partial().strict(),
-    rateLimit: RateLimitPolicySchema.partial().strict(),
-    cache: CachePolicySchema.partial().strict(),
+    timeout: overrideLayer(TimeoutPolicySchema),
+    retry: overrideLayer(RetryPolicySchema),
+    breaker: overrideLayer(BreakerPolicySchema),
+    bulkhead: overrideLayer(BulkheadPolicySchema),
+    rateLimit: overrideLayer(RateLimitPolicySchema),
+    cache: overrideLayer(CachePolicySchema),
   })
   .partial()
   .strict();
@@ -117,7 +145,10 @@ export const AuthSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('api-key'),
-      header: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-API-Key'),
+      header: z
+        .string()
+        .regex(/^[A-Za-z0-9-]+$/)
+        .default('X-API-Key'),
       secretEnv: SecretRef,
     })
     .strict(),
@@ -125,7 +156,7 @@ export const AuthSchema = z.discriminatedUnion('type', [
   z
     .object({
       type: z.literal('oauth2-client-credentials'),
-      tokenUrl: z.url(),
+      tokenUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
       clientId: z.string().min(1),
       clientSecretEnv: SecretRef,
       scope: z.string().optional(),
@@ -152,8 +183,13 @@ export const TlsSchema = z
     /** mTLS client certificate and key, as file paths (the key may be a secret file). */
     clientCertFile: z.string().min(1).optional(),
     clientKeyFile: z.string().min(1).optional(),
+    /** CA certificates (PEM file) trusted for this integration in addition to the public roots: private PKI. */
+    caFile: z.string().min(1).optional(),
     /** Accept only servers whose public key (SPKI) SHA-256, base64, is listed. */
-    pinnedSpkiSha256: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 digest')).min(1).optional(),
+    pinnedSpkiSha256: z
+      .array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 digest'))
+      .min(1)
+      .optional(),
   })
   .strict()
   .refine((t) => (t.clientCertFile === undefined) === (t.clientKeyFile === undefined), {
@@ -197,8 +233,13 @@ export const IntegrationSchema = z
     tls: TlsSchema.optional(),
     policies: PoliciesSchema.default({}),
     /** The operation a synthetic health check calls. */
-    healthCheck: z.object({ operation: NameSchema, intervalMs: ms().default(15_000) }).strict().optional(),
-    operations: z.record(NameSchema, OperationSchema).refine((o) => Object.keys(o).length > 0, 'declare at least one operation'),
+    healthCheck: z
+      .object({ operation: NameSchema, intervalMs: ms().default(15_000) })
+      .strict()
+      .optional(),
+    operations: z
+      .record(NameSchema, OperationSchema)
+      .refine((o) => Object.keys(o).length > 0, 'declare at least one operation'),
   })
   .strict();
 export type IntegrationConfig = z.infer<typeof IntegrationSchema>;
@@ -219,7 +260,9 @@ export const ViewSchema = z
   .object({
     deadlineMs: ms(120_000).default(2_000),
     /** Sources by id; run in parallel except where params depend on another source. */
-    sources: z.record(NameSchema, ViewSourceSchema).refine((s) => Object.keys(s).length > 0, 'declare at least one source'),
+    sources: z
+      .record(NameSchema, ViewSourceSchema)
+      .refine((s) => Object.keys(s).length > 0, 'declare at least one source'),
   })
   .strict();
 export type ViewConfig = z.infer<typeof ViewSchema>;

@@ -1,21 +1,62 @@
 // Typed events on the BFF's one event bus. Every reader (metrics, logs, streams) consumes these.
 import { z } from 'zod';
-import { ErrorKindSchema, NameSchema } from './upstreams';
+import { CacheResultSchema, ErrorKindSchema, NameSchema } from './upstreams';
 
-/** One attempt at one upstream operation, successful or not. */
-export const UpstreamCallEventSchema = z.object({
-  type: z.literal('upstream.call'),
+export const BreakerStateSchema = z.enum(['closed', 'open', 'half-open']);
+export type BreakerState = z.infer<typeof BreakerStateSchema>;
+
+const callFields = {
+  /** Epoch milliseconds when it started. */
   at: z.number(),
   integration: NameSchema,
   operation: NameSchema,
-  attempt: z.number().int().positive(),
   outcome: z.enum(['ok', 'error']),
   kind: ErrorKindSchema.optional(),
   httpStatus: z.number().int().optional(),
   latencyMs: z.number().nonnegative(),
+  /** State of the integration's breaker when the attempt or call ended. */
+  breaker: BreakerStateSchema,
+  /** Share of the outbound rate limit still available, 0..1. */
+  rateLimitHeadroom: z.number().min(0).max(1),
   traceId: z.string(),
+};
+
+/** One attempt at one upstream operation (a call makes one or more attempts). */
+export const UpstreamAttemptEventSchema = z.object({
+  type: z.literal('upstream.attempt'),
+  ...callFields,
+  attempt: z.number().int().positive(),
+  /** The wait before the next attempt, when one follows. */
+  retryInMs: z.number().nonnegative().optional(),
+});
+export type UpstreamAttemptEvent = z.infer<typeof UpstreamAttemptEventSchema>;
+
+/** One whole call: after retries, cache, fallback and failover. */
+export const UpstreamCallEventSchema = z.object({
+  type: z.literal('upstream.call'),
+  ...callFields,
+  attempts: z.number().int().nonnegative(),
+  cache: CacheResultSchema,
+  /** The integration that answered (differs after failover). */
+  provider: NameSchema,
+  fallback: z.enum(['static', 'failover']).optional(),
 });
 export type UpstreamCallEvent = z.infer<typeof UpstreamCallEventSchema>;
 
-export const BusEventSchema = z.discriminatedUnion('type', [UpstreamCallEventSchema]);
+export const BreakerTransitionEventSchema = z.object({
+  type: z.literal('breaker.transition'),
+  at: z.number(),
+  integration: NameSchema,
+  from: BreakerStateSchema,
+  to: BreakerStateSchema,
+  reason: z.string(),
+  forced: z.enum(['open', 'closed']).nullable(),
+});
+export type BreakerTransitionEvent = z.infer<typeof BreakerTransitionEventSchema>;
+
+export const BusEventSchema = z.discriminatedUnion('type', [
+  UpstreamAttemptEventSchema,
+  UpstreamCallEventSchema,
+  BreakerTransitionEventSchema,
+]);
 export type BusEvent = z.infer<typeof BusEventSchema>;

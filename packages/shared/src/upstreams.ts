@@ -26,7 +26,19 @@ export const NameSchema = z
     'use lower-case letters, digits and dashes, starting with a letter',
   );
 
-export const SourceStatusSchema = z.enum(['ok', 'error', 'timeout']);
+/**
+ * How one source of a view ended: `ok`; `stale` (cached data served because the provider failed or
+ * its breaker is open); `fallback` (a static fallback or a backup provider answered); `error`;
+ * `timeout`; `skipped` (a source it depends on did not succeed).
+ */
+export const SourceStatusSchema = z.enum([
+  'ok',
+  'stale',
+  'fallback',
+  'error',
+  'timeout',
+  'skipped',
+]);
 export type SourceStatus = z.infer<typeof SourceStatusSchema>;
 
 export const SourceErrorSchema = z.object({
@@ -36,14 +48,24 @@ export const SourceErrorSchema = z.object({
 });
 export type SourceError = z.infer<typeof SourceErrorSchema>;
 
+export const CacheResultSchema = z.enum(['none', 'hit', 'miss', 'stale', 'coalesced']);
+export type CacheResult = z.infer<typeof CacheResultSchema>;
+
 /** One section of a view: what a single upstream answered, or why it did not. */
 export const SourceResultSchema = z
   .object({
     integration: NameSchema,
     operation: NameSchema,
     status: SourceStatusSchema,
+    /** When the source started, in ms after the view started (for a waterfall). */
+    startedAtMs: z.number().nonnegative(),
     latencyMs: z.number().nonnegative(),
+    attempts: z.number().int().nonnegative(),
+    cache: CacheResultSchema,
+    /** The integration that actually answered: differs from `integration` after failover. */
+    provider: NameSchema,
     data: z.unknown().optional(),
+    /** Why the source failed, or (for `stale` and `fallback`) why the primary answer was not used. */
     error: SourceErrorSchema.optional(),
   })
   .meta({ id: 'SourceResult' });

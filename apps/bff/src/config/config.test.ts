@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(8080);
   });
 
+  it('reads the catalog file path from SWITCHBOARD_CONFIG', () => {
+    expect(loadConfig({}).configFile).toBeUndefined();
+    expect(loadConfig({ SWITCHBOARD_CONFIG: 'switchboard.config.yaml' }).configFile).toBe(
+      'switchboard.config.yaml',
+    );
+  });
+
   it('lists every invalid variable with its value and what to do', () => {
     let error: unknown;
     try {

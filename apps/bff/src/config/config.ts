@@ -21,6 +21,8 @@ const EnvSchema = z.object({
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
   SWITCHBOARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Path to the catalog file (YAML or JSON); unset in sandbox mode means the sandbox's own catalog. */
+  SWITCHBOARD_CONFIG: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -30,13 +32,19 @@ export type Config = {
   webDir: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['SWITCHBOARD_LOG_LEVEL'];
   shutdownGraceMs: number;
+  /** The catalog file to load with `loadCatalogFile`, when one is configured. */
+  configFile: string | undefined;
 };
 
 /** Thrown when settings are invalid; its message lists every problem, one per line. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(
+    readonly problems: string[],
+    /** The first line of the message, e.g. which file the problems are in. */
+    title = 'Invalid settings',
+  ) {
+    super(`${title}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -69,5 +77,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webDir: e.SWITCHBOARD_WEB_DIR,
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
+    configFile: e.SWITCHBOARD_CONFIG,
   };
 }

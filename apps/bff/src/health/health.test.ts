@@ -35,7 +35,7 @@ describe('/readyz', () => {
     expect(after.body.status).toBe('not_ready');
     expect(after.body.checks.sandbox).toEqual({
       status: 'failing',
-      detail: 'not listening: users, payments, email, email-backup, analytics',
+      detail: 'not listening: users, payments, email, email-backup, analytics, identity',
     });
   });
 });

@@ -11,10 +11,14 @@ const call = (
   at: 0,
   integration,
   operation: 'summary',
-  attempt: 1,
   outcome,
   latencyMs,
+  breaker: 'closed',
+  rateLimitHeadroom: 1,
   traceId: 't',
+  attempts: 1,
+  cache: 'none',
+  provider: integration,
 });
 
 describe('createSampler', () => {

@@ -313,6 +313,7 @@ describe('GET /api/stream (SSE)', () => {
           'analytics',
           'email',
           'email-backup',
+          'identity',
           'payments',
           'users',
         ]);

@@ -30,26 +30,37 @@ export const systemClock: Clock = {
 export function createManualClock(start = 0): Clock & { advance(ms: number): Promise<void> } {
   let now = start;
   const sleepers: Array<{ at: number; resolve: () => void }> = [];
+  // Lets woken code run (and maybe sleep again) before time moves on.
+  const settle = () => new Promise((r) => setTimeout(r, 0));
   return {
     now: () => now,
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason as Error);
-        const sleeper = { at: now + ms, resolve };
-        sleepers.push(sleeper);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            const i = sleepers.indexOf(sleeper);
-            if (i >= 0) sleepers.splice(i, 1);
-            reject(signal.reason as Error);
+        // A sleep that is already due ends at once, as a real timer would on its next turn.
+        if (ms <= 0) return resolve();
+        const onAbort = () => {
+          const i = sleepers.indexOf(sleeper);
+          if (i >= 0) sleepers.splice(i, 1);
+          reject(signal?.reason as Error);
+        };
+        const sleeper = {
+          at: now + ms,
+          resolve: () => {
+            // Long-lived signals (a request's deadline) see many sleeps: do not pile up listeners.
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
           },
-          { once: true },
-        );
+        };
+        sleepers.push(sleeper);
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
     async advance(ms) {
       const target = now + ms;
+      // Work started just before `advance` (a rejected attempt about to back off) gets to
+      // register its sleep first, so it is measured from the current time.
+      await settle();
       for (;;) {
         sleepers.sort((a, b) => a.at - b.at);
         const next = sleepers[0];
@@ -57,8 +68,7 @@ export function createManualClock(start = 0): Clock & { advance(ms: number): Pro
         sleepers.shift();
         now = next.at;
         next.resolve();
-        // Let the woken code run (and maybe sleep again) before moving on.
-        await new Promise((r) => setTimeout(r, 0));
+        await settle();
       }
       now = target;
     },

@@ -202,12 +202,13 @@ describe('PATCH /api/sandbox/providers/:name', () => {
   });
 
   it('applies latency to the provider server', async () => {
-    const analytics = await provider('analytics');
-    expect((await patch('analytics', JSON.stringify({ latencyMs: 250, jitterMs: 0 }))).status).toBe(
+    // users asks for no credentials, so a bare fetch measures the latency alone.
+    const users = await provider('users');
+    expect((await patch('users', JSON.stringify({ latencyMs: 250, jitterMs: 0 }))).status).toBe(
       200,
     );
     const start = performance.now();
-    const response = await fetch(new URL('v1/summary', analytics.baseUrl));
+    const response = await fetch(new URL('v1/users/summary', users.baseUrl));
     await response.text();
     expect(response.status).toBe(200);
     expect(performance.now() - start).toBeGreaterThanOrEqual(245);

@@ -5,6 +5,11 @@ export interface TransportRequest {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /**
+   * The catalog integration this request is for: the Node transport picks that integration's
+   * connection pool (mTLS, pins, DNS rules) and checks the URL with the egress guard.
+   */
+  integration?: string;
 }
 
 export interface TransportResponse {

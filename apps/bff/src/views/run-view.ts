@@ -1,57 +1,133 @@
-// Runs a declared view: every source in parallel under one whole-view deadline, partial results per source.
+// Runs a planned view: independent sources in parallel, dependent ones as soon as what they read is
+// there, all under one whole-view deadline; partial results with a status per source.
 import type { SourceResult, ViewResult } from '@switchboard/shared/upstreams';
-import type { ViewConfig } from '../upstreams/integrations';
+import type { CallOutcome, UpstreamCaller } from '../upstreams/call-types';
 import { randomHex } from '../upstreams/trace';
-import type { UpstreamClient } from '../upstreams/upstream-client';
+import { resolveParams, type PlannedSource, type ViewPlan } from './view-plan';
 
 export interface RunViewDeps {
-  client: UpstreamClient;
+  client: UpstreamCaller;
   now: () => number;
 }
 
+const succeeded = (s: SourceResult) =>
+  s.status === 'ok' || s.status === 'stale' || s.status === 'fallback';
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
 /**
- * Fans a view out over its sources. One failing or slow source never fails the view or delays it
- * past its deadline: each section carries its own status.
- * @example const result = await runView(deps, overview, request.signal);
+ * One failing or slow source never fails the view or delays it past its deadline.
+ * @example const result = await runView(deps, plan, request.signal);
  */
 export async function runView(
   deps: RunViewDeps,
-  view: ViewConfig,
+  plan: ViewPlan,
   signal: AbortSignal,
 ): Promise<ViewResult> {
   const start = deps.now();
-  const deadline = AbortSignal.any([signal, AbortSignal.timeout(view.deadlineMs)]);
   const traceId = randomHex(16);
-
-  const sections = await Promise.all(
-    view.sources.map(async ({ integration, operation }): Promise<[string, SourceResult]> => {
-      const result = await deps.client.call(integration, operation, { signal: deadline, traceId });
-      const section: SourceResult = result.ok
-        ? {
-            integration,
-            operation,
-            status: 'ok',
-            latencyMs: round(result.latencyMs),
-            data: result.data,
-          }
-        : {
-            integration,
-            operation,
-            status: result.error.kind === 'timeout' ? 'timeout' : 'error',
-            latencyMs: round(result.latencyMs),
-            error: result.error,
-          };
-      return [integration, section];
-    }),
+  // One timer for the whole view, linked to the caller's signal (cheaper than AbortSignal.any per view).
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new DOMException(
+          `view ${plan.name} reached its ${plan.deadlineMs} ms deadline`,
+          'TimeoutError',
+        ),
+      ),
+    plan.deadlineMs,
   );
+  const onCallerAbort = () => deadline.abort(signal.reason);
+  if (signal.aborted) onCallerAbort();
+  else signal.addEventListener('abort', onCallerAbort, { once: true });
 
-  return {
-    view: view.name,
-    generatedAt: new Date().toISOString(),
-    deadlineMs: view.deadlineMs,
-    latencyMs: round(deps.now() - start),
-    sources: Object.fromEntries(sections),
+  const results = new Map<string, Promise<SourceResult>>();
+  const data = new Map<string, unknown>();
+  const byId = new Map(plan.sources.map((s) => [s.id, s]));
+
+  const run = (source: PlannedSource): Promise<SourceResult> => {
+    let pending = results.get(source.id);
+    if (!pending) {
+      pending = (async (): Promise<SourceResult> => {
+        const prior = await Promise.all(source.dependsOn.map((id) => run(byId.get(id) ?? source)));
+        const startedAtMs = round(deps.now() - start);
+        const failed = prior.findIndex((p) => !succeeded(p));
+        const params = failed === -1 ? resolveParams(source.params, data) : undefined;
+        if (params === undefined) {
+          const why =
+            failed === -1
+              ? 'a value it reads is missing from an earlier result'
+              : `source ${source.dependsOn[failed]} did not succeed`;
+          return {
+            integration: source.integration,
+            operation: source.operation,
+            status: 'skipped',
+            startedAtMs,
+            latencyMs: 0,
+            attempts: 0,
+            cache: 'none',
+            provider: source.integration,
+            error: { kind: 'cancelled', message: `skipped: ${why}` },
+          };
+        }
+        const outcome = await deps.client.call({
+          integration: source.integration,
+          operation: source.operation,
+          params,
+          signal: deadline.signal,
+          traceId,
+        });
+        if (outcome.ok) data.set(source.id, outcome.data);
+        return toSection(source, outcome, startedAtMs);
+      })();
+      results.set(source.id, pending);
+    }
+    return pending;
   };
+
+  try {
+    const sections = await Promise.all(
+      plan.sources.map(async (s) => [s.id, await run(s)] as const),
+    );
+    return {
+      view: plan.name,
+      generatedAt: new Date().toISOString(),
+      deadlineMs: plan.deadlineMs,
+      latencyMs: round(deps.now() - start),
+      sources: Object.fromEntries(sections),
+    };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onCallerAbort);
+  }
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
+function toSection(source: PlannedSource, outcome: CallOutcome, startedAtMs: number): SourceResult {
+  const base = {
+    integration: source.integration,
+    operation: source.operation,
+    startedAtMs,
+    latencyMs: round(outcome.latencyMs),
+    attempts: outcome.attempts,
+    cache: outcome.cache,
+    provider: outcome.provider,
+  };
+  if (outcome.ok) {
+    const status = outcome.degraded
+      ? outcome.degraded.via === 'stale'
+        ? 'stale'
+        : 'fallback'
+      : 'ok';
+    return {
+      ...base,
+      status,
+      data: outcome.data,
+      ...(outcome.degraded && { error: outcome.degraded.reason }),
+    };
+  }
+  return {
+    ...base,
+    status: outcome.error.kind === 'timeout' ? 'timeout' : 'error',
+    error: outcome.error,
+  };
+}

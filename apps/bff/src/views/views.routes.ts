@@ -1,23 +1,26 @@
-// HTTP face of views: GET /api/views/:name runs one declared view.
+// HTTP face of views: GET /api/views/:name runs one declared view, with ETag revalidation.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
-import { NameSchema, ViewResultSchema } from '@switchboard/shared/upstreams';
+import { NameSchema, ViewResultSchema, type ViewResult } from '@switchboard/shared/upstreams';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
-import type { ViewConfig } from '../upstreams/integrations';
 import { runView, type RunViewDeps } from './run-view';
+import type { ViewPlan } from './view-plan';
 
 const getView = createRoute({
   method: 'get',
   path: '/api/views/{name}',
   summary: 'Run a declared view: its sources in parallel, one section per source',
+  description:
+    'Answers 200 with partial data when sources fail (each section has its own status). Carries a weak ETag over the sources’ outcomes and data; send it back in If-None-Match to get 304 when nothing changed.',
   request: { params: z.object({ name: NameSchema }) },
   responses: {
     200: {
       description: 'Every source, each with its own status',
       content: { 'application/json': { schema: ViewResultSchema } },
     },
+    304: { description: 'Unchanged since the ETag sent in If-None-Match' },
     400: {
       description: 'Invalid view name',
       content: { 'application/json': { schema: ErrorBodySchema } },
@@ -29,20 +32,44 @@ const getView = createRoute({
   },
 });
 
-export function createViewRoutes(deps: RunViewDeps & { views: ViewConfig[] }) {
-  const byName = new Map(deps.views.map((v) => [v.name, v]));
+/** A weak validator over what a reader cares about: outcomes and data, not timings. */
+async function etagOf(result: ViewResult): Promise<string> {
+  const content = Object.entries(result.sources).map(([id, s]) => [
+    id,
+    s.status,
+    s.provider,
+    s.data ?? null,
+    s.error?.kind ?? null,
+  ]);
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(JSON.stringify(content)),
+  );
+  let hex = '';
+  for (const b of new Uint8Array(digest).subarray(0, 12)) hex += b.toString(16).padStart(2, '0');
+  return `W/"${hex}"`;
+}
+
+const matches = (header: string | undefined, etag: string) =>
+  header !== undefined &&
+  (header.trim() === '*' || header.split(',').some((t) => t.trim() === etag));
+
+export function createViewRoutes(deps: RunViewDeps & { plans: ReadonlyMap<string, ViewPlan> }) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(getView, async (c) => {
     const { name } = c.req.valid('param');
-    const view = byName.get(name);
-    if (!view) {
+    const plan = deps.plans.get(name);
+    if (!plan) {
       throw new AppError(
         404,
         'not_found',
-        `No view named "${name}". Known views: ${[...byName.keys()].join(', ')}.`,
+        `No view named "${name}". Known views: ${[...deps.plans.keys()].join(', ') || 'none'}.`,
       );
     }
-    const result = await runView(deps, view, c.req.raw.signal);
-    c.header('cache-control', 'no-store');
+    const result = await runView(deps, plan, c.req.raw.signal);
+    const etag = await etagOf(result);
+    c.header('etag', etag);
+    c.header('cache-control', 'no-cache');
+    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     return c.json(result, 200);
   });
 }

@@ -8,7 +8,9 @@ import {
   type ViewResult,
 } from '@switchboard/shared/upstreams';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogInput } from '@switchboard/shared/catalog';
 import { loadConfig } from '../config/config';
+import { sandboxCatalogConfig } from '../sandbox/providers';
 import { silentLogger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 
@@ -50,10 +52,41 @@ function source(result: ViewResult, name: string): SourceResult {
   return section;
 }
 
+/**
+ * The sandbox's catalog with one attempt per call, a 1 s call timeout and no caching, so each view
+ * run shows exactly what the providers did (retries and caching have tests of their own).
+ */
+function plainCatalog(urls: ReadonlyMap<string, string>): CatalogInput {
+  const catalog = sandboxCatalogConfig(urls);
+  return {
+    ...catalog,
+    integrations: Object.fromEntries(
+      Object.entries(catalog.integrations).map(([name, integration]) => [
+        name,
+        {
+          ...integration,
+          policies: {
+            ...integration.policies,
+            retry: { maxAttempts: 1 },
+            timeout: { totalMs: 1000 },
+          },
+          operations: Object.fromEntries(
+            Object.entries(integration.operations).map(([op, operation]) => [
+              op,
+              { ...operation, policies: {} },
+            ]),
+          ),
+        },
+      ]),
+    ),
+  };
+}
+
 beforeAll(async () => {
   server = await startServer(
     loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
     silentLogger,
+    { catalog: plainCatalog },
   );
   const response = await fetch(url('/api/sandbox/providers'));
   providerNames = SandboxProviderListSchema.parse(await response.json()).providers.map(
@@ -156,11 +189,15 @@ describe('GET /api/views/overview', () => {
       expect(events.map((e) => e.integration).toSorted()).toEqual(providerNames.toSorted());
       for (const event of events) {
         expect(event.operation).toBe('summary');
-        expect(event.attempt).toBe(1);
+        expect(event.attempts).toBe(1);
         if (event.integration === failing) {
           expect(event).toMatchObject({ outcome: 'error', kind: 'http_5xx', httpStatus: 503 });
         } else {
-          expect(event).toMatchObject({ outcome: 'ok', httpStatus: 200 });
+          expect(event).toMatchObject({
+            outcome: 'ok',
+            provider: event.integration,
+            cache: 'none',
+          });
           expect(event.kind).toBeUndefined();
         }
         expect(event.latencyMs).toBeCloseTo(source(result, event.integration).latencyMs, 0);

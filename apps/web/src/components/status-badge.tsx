@@ -3,8 +3,11 @@ import type { SourceStatus } from '@switchboard/shared/upstreams';
 
 const looks: Record<SourceStatus, { icon: string; label: string }> = {
   ok: { icon: '●', label: 'OK' },
+  stale: { icon: '◐', label: 'Stale' },
+  fallback: { icon: '⇄', label: 'Fallback' },
   error: { icon: '▲', label: 'Error' },
   timeout: { icon: '◆', label: 'Timeout' },
+  skipped: { icon: '○', label: 'Skipped' },
 };
 
 export function StatusBadge({ status }: { status: SourceStatus }) {

@@ -1,26 +1,66 @@
 // Serves each sandbox provider on its own loopback port (ephemeral by default: parallel runs never collide).
 import { serve, type ServerType } from '@hono/node-server';
+import { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { generateSandboxSecrets, type SandboxSecrets } from '../../sandbox/provider-auth';
 import { createSandbox, type Sandbox } from '../../sandbox/sandbox';
 
 export interface RunningSandbox {
   sandbox: Sandbox;
   baseUrls: ReadonlyMap<string, string>;
+  /**
+   * The credentials the providers accept, by the env-var-like names the catalog's auth blocks
+   * reference (`sandboxCatalogConfig`). The only way out of the sandbox: never log or serve them.
+   */
+  sandboxSecrets(): SandboxSecrets;
   /** Names of providers whose server is not listening (empty when all are up). */
   down(): string[];
   close(): Promise<void>;
 }
 
+export interface SandboxServerOptions {
+  random?: () => number;
+  /** Wall-clock milliseconds: token expiry, HMAC timestamps, rate-limit windows. */
+  now?: () => number;
+  /** Make providers demand credentials (see `SandboxOptions.enforceAuth`); off by default. */
+  enforceAuth?: boolean;
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
-  delay(ms, undefined, { signal }).catch(() => undefined);
+  delay(ms, undefined, { signal }).then(
+    () => undefined,
+    () => undefined,
+  );
+
+/** The Node way to drop a connection mid-request: destroy the request's socket. */
+function destroySocket(env: unknown): void {
+  if (
+    typeof env === 'object' &&
+    env !== null &&
+    'incoming' in env &&
+    env.incoming instanceof IncomingMessage
+  ) {
+    env.incoming.socket.destroy();
+  }
+}
 
 /** Starts every sandbox provider on 127.0.0.1 and resolves once all are listening. */
 export async function startSandboxServers(
-  options: { random?: () => number } = {},
+  options: SandboxServerOptions = {},
 ): Promise<RunningSandbox> {
   const baseUrls = new Map<string, string>();
-  const sandbox = createSandbox({ random: options.random ?? Math.random, sleep }, () => baseUrls);
+  const secrets = generateSandboxSecrets();
+  const sandbox = createSandbox(
+    {
+      random: options.random ?? Math.random,
+      now: options.now ?? Date.now,
+      sleep,
+      resetConnection: destroySocket,
+    },
+    () => baseUrls,
+    { enforceAuth: options.enforceAuth ?? false, secrets },
+  );
   const servers: Array<[string, ServerType]> = [];
   await Promise.all(
     [...sandbox.apps].map(
@@ -40,6 +80,7 @@ export async function startSandboxServers(
   return {
     sandbox,
     baseUrls,
+    sandboxSecrets: () => secrets,
     down: () => servers.filter(([, server]) => !server.listening).map(([name]) => name),
     close: () =>
       Promise.all(
@@ -47,6 +88,7 @@ export async function startSandboxServers(
           ([, server]) =>
             new Promise<void>((resolve) => {
               server.close(() => resolve());
+              // Hanging and trickling requests end here: their sockets close, their signals abort.
               if ('closeAllConnections' in server) server.closeAllConnections();
             }),
         ),

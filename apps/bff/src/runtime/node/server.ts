@@ -5,11 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { CatalogSchema, type Catalog, type CatalogInput } from '@switchboard/shared/catalog';
+import { readFileSync } from 'node:fs';
 import { createApp, type SwitchboardApp } from '../../app';
+import { loadCatalogFile } from '../../config/catalog-file';
 import type { Config } from '../../config/config';
+import { collectSecretRefs, createSecretStore, type SecretStore } from '../../config/secrets';
 import type { Logger } from '../../http/logger';
-import { sandboxCatalog } from '../../sandbox/providers';
-import type { Catalog } from '../../upstreams/integrations';
+import { systemClock } from '../../resilience/clock';
+import { sandboxCatalogConfig } from '../../sandbox/providers';
+import { createAuthenticator } from '../../upstreams/auth';
 import { startSandboxServers, type RunningSandbox } from './sandbox-servers';
 import { createStaticAssets } from './static-assets';
 import { createUndiciTransport } from './undici-transport';
@@ -33,14 +38,47 @@ const maxWebSocketFrameBytes = 64 * 1024;
 /**
  * @example const server = await startServer(loadConfig(process.env), logger); await server.close();
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const sandbox = config.sandbox.enabled ? await startSandboxServers() : undefined;
-  const catalog: Catalog = sandbox
-    ? sandboxCatalog(sandbox.baseUrls)
-    : { integrations: [], views: [] };
-  if (!sandbox) logger.warn({}, 'sandbox is off and no integrations are configured');
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: {
+    /** Where secrets named by the catalog are read (`NAME` or `NAME_FILE`); main passes process.env. */
+    env?: Record<string, string | undefined>;
+    /** Tests: a catalog of their own over the sandbox providers, instead of the file or the sandbox's. */
+    catalog?: (sandboxBaseUrls: ReadonlyMap<string, string>) => CatalogInput;
+  } = {},
+): Promise<RunningServer> {
+  // Read and check the catalog before anything listens, so a bad file stops start-up cleanly.
+  const fileCatalog =
+    config.configFile === undefined ? undefined : loadCatalogFile(config.configFile);
+  const sandbox = config.sandbox.enabled
+    ? await startSandboxServers({ enforceAuth: true })
+    : undefined;
+  let catalog: Catalog;
+  let secrets: SecretStore;
+  try {
+    const declared = sandbox
+      ? (options.catalog ?? sandboxCatalogConfig)(sandbox.baseUrls)
+      : undefined;
+    catalog =
+      fileCatalog ?? (declared ? CatalogSchema.parse(declared) : { integrations: {}, views: {} });
+    // The sandbox's generated credentials stand in for the environment's under the same names.
+    const env = { ...options.env, ...sandbox?.sandboxSecrets() };
+    secrets = createSecretStore(env, collectSecretRefs(catalog), {
+      readFile: (path) => readFileSync(path, 'utf8'),
+    });
+  } catch (err) {
+    await sandbox?.close();
+    throw err;
+  }
+  if (Object.keys(catalog.integrations).length === 0) {
+    logger.warn(
+      {},
+      'no integrations: set SWITCHBOARD_CONFIG to a catalog file, or turn the sandbox on',
+    );
+  }
 
-  const undici = createUndiciTransport();
+  const undici = createUndiciTransport({ integrations: catalog.integrations });
   const webDir = config.webDir ?? defaultWebDir;
   // The API works without the console, so this is a warning, not a readiness failure.
   if (!existsSync(join(webDir, 'index.html'))) {
@@ -49,9 +87,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const switchboard = createApp({
     catalog,
     transport: undici.transport,
+    authenticator: (name, integration) =>
+      createAuthenticator(name, integration.auth, {
+        secrets,
+        clock: systemClock,
+        transport: undici.transport,
+      }),
     upgradeWebSocket,
     logger,
-    now: () => performance.now(),
+    clock: systemClock,
     ...(sandbox
       ? {
           sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond },

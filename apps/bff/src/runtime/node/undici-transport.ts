@@ -1,36 +1,141 @@
-// Node implementation of the HTTP transport: undici with keep-alive pools per origin.
-import { Agent, request } from 'undici';
+// Node implementation of the HTTP transport: undici keep-alive pools per integration, with egress, DNS and TLS guards.
+import { readFileSync } from 'node:fs';
+import type { IntegrationConfig } from '@switchboard/shared/catalog';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { isUpstreamError, UpstreamError } from '../../resilience/upstream-error';
+import { createEgressGuard, egressRefused, type EgressGuard } from '../../upstreams/egress-guard';
 import type { HttpTransport } from '../../upstreams/http-transport';
+import { createGuardedLookup, type Resolver } from './guarded-lookup';
+import { upstreamTlsOptions } from './upstream-tls';
 
 export interface UndiciTransport {
   transport: HttpTransport;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
-/** @example const { transport, close } = createUndiciTransport(); */
-export function createUndiciTransport(
-  options: { connectionsPerOrigin?: number } = {},
-): UndiciTransport {
-  const agent = new Agent({
-    connections: options.connectionsPerOrigin ?? 128,
-    keepAliveTimeout: 10_000,
-    connect: { timeout: 5_000 },
-  });
-  const transport: HttpTransport = async ({ url, method, headers, body, signal }) => {
-    const response = await request(url, {
-      method: method as 'GET',
-      headers,
-      body,
-      signal,
-      dispatcher: agent,
+export interface UndiciTransportOptions {
+  connectionsPerOrigin?: number;
+  /**
+   * The catalog's integrations. When given, every request must name one (`integration`), is
+   * checked by the egress guard, and goes through that integration's pool (its TLS settings and
+   * DNS rules). When absent, requests go through one plain pool unchecked (the sandbox-only mode
+   * used until every caller names its integration).
+   */
+  integrations?: Record<string, IntegrationConfig>;
+  /** Defaults to `createEgressGuard(integrations)`. */
+  egress?: EgressGuard;
+  /** Reads certificate files at start-up; tests may inject. */
+  readFile?: (path: string) => string;
+  /** The DNS resolver the rebinding guard wraps; tests point names at loopback with it. */
+  resolve?: Resolver;
+  /** Largest decompressed body accepted; a bigger one (a zip bomb, say) fails as `parse`. */
+  maxBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CONNECT_MS = 2_000;
+
+/**
+ * @example
+ * const { transport, close } = createUndiciTransport({ integrations: catalog.integrations });
+ * await transport({ integration: 'payments', url, method: 'GET', headers: {}, signal });
+ */
+export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const agents: Agent[] = [];
+  const pool = (connect: Agent.Options['connect']): Dispatcher => {
+    const agent = new Agent({
+      connections: options.connectionsPerOrigin ?? 128,
+      keepAliveTimeout: 10_000,
+      connect,
     });
-    const text = await response.body.text();
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
-      else if (value !== undefined) responseHeaders.set(name, value);
-    }
-    return { status: response.statusCode, headers: responseHeaders, body: text };
+    agents.push(agent);
+    // undici's `request` does not decompress; the interceptor does, with a cap on the output.
+    return agent.compose(
+      interceptors.decompress({ skipErrorResponses: false, maxSize: maxBodyBytes }),
+    );
   };
-  return { transport, close: () => agent.close() };
+
+  const integrations = options.integrations;
+  const egress = integrations ? (options.egress ?? createEgressGuard(integrations)) : undefined;
+  const byIntegration = new Map<string, Dispatcher>();
+  for (const [name, integration] of Object.entries(integrations ?? {})) {
+    byIntegration.set(
+      name,
+      pool({
+        timeout: integration.policies.timeout?.connectMs ?? DEFAULT_CONNECT_MS,
+        lookup: createGuardedLookup({
+          integration: name,
+          allowPrivateNetwork: integration.allowPrivateNetwork,
+          ...(options.resolve ? { resolve: options.resolve } : {}),
+        }),
+        ...upstreamTlsOptions(name, integration, readFile),
+      }),
+    );
+  }
+  const plain = integrations ? undefined : pool({ timeout: 5_000 });
+
+  const transport: HttpTransport = async function undiciTransport({
+    url,
+    method,
+    headers,
+    body,
+    signal,
+    integration,
+  }) {
+    let dispatcher: Dispatcher | undefined = plain;
+    if (egress) {
+      if (integration === undefined) {
+        throw egressRefused('(unnamed)', 'the request names no integration to check it against');
+      }
+      egress.check(integration, url);
+      dispatcher = byIntegration.get(integration);
+    }
+    if (!dispatcher) throw egressRefused(integration ?? '(unnamed)', 'no such integration');
+
+    const outHeaders = { ...headers };
+    if (!Object.keys(outHeaders).some((h) => h.toLowerCase() === 'accept-encoding')) {
+      outHeaders['accept-encoding'] = 'gzip, br';
+    }
+    try {
+      const response = await request(url, {
+        method,
+        headers: outHeaders,
+        body,
+        signal,
+        dispatcher,
+      });
+      const text = await readBody(response.body, maxBodyBytes);
+      const responseHeaders = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
+        else if (value !== undefined) responseHeaders.set(name, value);
+      }
+      return { status: response.statusCode, headers: responseHeaders, body: text };
+    } catch (err) {
+      if (isUpstreamError(err)) throw err;
+      if ((err as { code?: unknown } | null)?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+        throw new UpstreamError('parse', `the response body is larger than ${maxBodyBytes} bytes`);
+      }
+      // Anything else (refused, reset, DNS, abort) is classified by the caller from its code/signal.
+      throw err;
+    }
+  };
+  return { transport, close: async () => void (await Promise.all(agents.map((a) => a.close()))) };
+}
+
+/** Reads a body as UTF-8 text, stopping past `max` bytes: plain bodies have no interceptor cap. */
+async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, max: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new UpstreamError('parse', `the response body is larger than ${max} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -44,7 +44,10 @@ export function OverviewTable({
               <td>{sample?.calls ?? '—'}</td>
               <td>{sample?.errors ?? '—'}</td>
               <td>{ms(sample?.latencyMs?.p95)}</td>
-              <td className="detail">{source.error ? source.error.message : ''}</td>
+              <td className="detail">
+                {source.provider !== source.integration ? `answered by ${source.provider}; ` : ''}
+                {source.error ? source.error.message : ''}
+              </td>
             </tr>
           );
         })}

@@ -1,0 +1,497 @@
+// The upstream engine: every call to a declared operation goes through one policy pipeline —
+// cache → bulkhead → retry (budget) → throttle → breaker → per-attempt deadline → transport —
+// then, if it failed for good, its fallback or backup provider; one event per attempt and per call.
+import type {
+  Catalog,
+  EffectivePolicies,
+  IntegrationConfig,
+  OperationConfig,
+} from '@switchboard/shared/catalog';
+import type { BreakerState } from '@switchboard/shared/events';
+import type { CacheResult, ErrorKind, SourceError } from '@switchboard/shared/upstreams';
+import { z } from 'zod';
+import type { EventBus } from '../events/event-bus';
+import { createBulkhead, type Bulkhead } from '../resilience/bulkhead';
+import { createCircuitBreaker, type CircuitBreaker } from '../resilience/circuit-breaker';
+import type { Clock } from '../resilience/clock';
+import { readRateLimitHeaders } from '../resilience/rate-limit-headers';
+import { createRateLimiter, type RateLimiter } from '../resilience/rate-limiter';
+import { createResponseCache, type ResponseCache } from '../resilience/response-cache';
+import { createRetry, createRetryBudget, type Retry, type RetryBudget } from '../resilience/retry';
+import { isUpstreamError, UpstreamError } from '../resilience/upstream-error';
+import type { Authenticator } from './auth';
+import type { CallOutcome, CallRequest, UpstreamCaller } from './call-types';
+import { effectivePolicies } from './effective-policies';
+import type { HttpTransport } from './http-transport';
+import { randomHex } from './trace';
+
+export interface UpstreamEngineDeps {
+  catalog: Catalog;
+  transport: HttpTransport;
+  bus: EventBus;
+  clock: Clock;
+  /** Epoch milliseconds, for event timestamps and providers' date headers. */
+  wallNow: () => number;
+  random: () => number;
+  /** Builds each integration's authenticator (secrets stay behind this function). */
+  authenticator: (integration: string, config: IntegrationConfig) => Authenticator;
+}
+
+interface OperationRuntime {
+  name: string;
+  config: OperationConfig;
+  policies: EffectivePolicies;
+  retry: Retry;
+  idempotent: boolean;
+  /** Present for reads with a cache policy. */
+  cache: ResponseCache<unknown> | undefined;
+  validate: ((data: unknown) => boolean) | undefined;
+}
+
+/** Everything one integration shares across its operations; observable by operators. */
+export interface IntegrationRuntime {
+  name: string;
+  config: IntegrationConfig;
+  policies: EffectivePolicies;
+  breaker: CircuitBreaker;
+  bulkhead: Bulkhead;
+  limiter: RateLimiter;
+  budget: RetryBudget;
+  operations: ReadonlyMap<string, OperationRuntime>;
+  auth: Authenticator;
+  baseUrl: URL;
+}
+
+export interface UpstreamEngine extends UpstreamCaller {
+  readonly integrations: ReadonlyMap<string, IntegrationRuntime>;
+}
+
+/** Failures after which a fallback or backup provider may stand in; a 4xx or bad body is our problem or theirs to fix, not to hide. */
+const failoverKinds: ReadonlySet<ErrorKind> = new Set([
+  'breaker_open',
+  'timeout',
+  'network',
+  'http_5xx',
+  'rate_limited',
+  'bulkhead_full',
+]);
+const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+const placeholder = /\{([A-Za-z0-9_]+)\}/g;
+
+/**
+ * @example
+ * const engine = createUpstreamEngine({ catalog, transport, bus, clock, wallNow: Date.now, random: Math.random, authenticator });
+ * const outcome = await engine.call({ integration: 'users', operation: 'get', params: { id: '42' }, signal, traceId });
+ */
+export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
+  const { clock, bus } = deps;
+  const integrations = new Map<string, IntegrationRuntime>();
+
+  for (const [name, config] of Object.entries(deps.catalog.integrations)) {
+    const policies = effectivePolicies(config.policies);
+    const budget = createRetryBudget(policies.retry.budget, clock);
+    const breaker = createCircuitBreaker(policies.breaker, clock);
+    breaker.onStateChange((change) =>
+      bus.publish({
+        type: 'breaker.transition',
+        at: deps.wallNow(),
+        integration: name,
+        from: change.from,
+        to: change.to,
+        reason: change.reason,
+        forced: change.forced,
+      }),
+    );
+    const operations = new Map<string, OperationRuntime>();
+    for (const [opName, op] of Object.entries(config.operations)) {
+      const opPolicies = effectivePolicies(config.policies, op.policies);
+      const { ttlMs, staleWhileRevalidateMs, staleIfErrorMs } = opPolicies.cache;
+      const cacheable =
+        (op.method === 'GET' || op.method === 'HEAD') &&
+        ttlMs + staleWhileRevalidateMs + staleIfErrorMs > 0;
+      operations.set(opName, {
+        name: opName,
+        config: op,
+        policies: opPolicies,
+        retry: createRetry(opPolicies.retry, clock, deps.random, { budget }),
+        idempotent: op.idempotent ?? idempotentMethods.has(op.method),
+        cache: cacheable ? createResponseCache<unknown>(opPolicies.cache, clock) : undefined,
+        validate: compileResponseSchema(name, opName, op.responseSchema),
+      });
+    }
+    integrations.set(name, {
+      name,
+      config,
+      policies,
+      breaker,
+      bulkhead: createBulkhead(policies.bulkhead),
+      limiter: createRateLimiter(policies.rateLimit, clock, { wallClock: deps.wallNow }),
+      budget,
+      operations,
+      auth: deps.authenticator(name, config),
+      baseUrl: new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`),
+    });
+  }
+
+  const headroomOf = (integration: IntegrationRuntime) => integration.limiter.snapshot().headroom;
+
+  /** One attempt: throttle, breaker, per-attempt timeout, transport, classification. */
+  async function attemptOnce(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: CallRequest,
+    signal: AbortSignal,
+    deadlineAt: number | undefined,
+  ): Promise<unknown> {
+    const { limiter, breaker } = integration;
+    if (!limiter.tryAcquire()) await limiter.acquire(signal, deadlineAt);
+    const ticket = breaker.admit();
+    const started = clock.now();
+    const attemptSignal = withTimeout(signal, op.policies.timeout.totalMs);
+    try {
+      const url = buildUrl(integration, op, request);
+      const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        traceparent: `00-${request.traceId}-${randomHex(8)}-01`,
+      };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
+      await integration.auth.apply(
+        { method: op.config.method, url, headers, ...(body !== undefined && { body }) },
+        attemptSignal.signal,
+      );
+      const response = await deps.transport({
+        integration: integration.name,
+        url,
+        method: op.config.method,
+        headers,
+        ...(body !== undefined && { body }),
+        signal: attemptSignal.signal,
+      });
+      limiter.observe(response.status, response.headers);
+      if (response.status >= 400)
+        throw statusError(integration, response.status, response.headers, deps.wallNow);
+      let data: unknown = null;
+      if (response.body !== '') {
+        try {
+          data = JSON.parse(response.body);
+        } catch {
+          throw new UpstreamError(
+            'parse',
+            `${integration.name} answered with a body that is not JSON`,
+            { httpStatus: response.status },
+          );
+        }
+      }
+      if (op.validate && !op.validate(data)) {
+        throw new UpstreamError(
+          'parse',
+          `${integration.name}.${op.name} answered with data that does not match its response schema`,
+          {
+            httpStatus: response.status,
+          },
+        );
+      }
+      ticket.success(clock.now() - started);
+      return data;
+    } catch (err) {
+      const error = classify(err, integration, op, attemptSignal, signal);
+      if (error.kind === 'cancelled') ticket.ignore();
+      else ticket.failure(error);
+      if (error.details.httpStatus === 401) integration.auth.invalidate();
+      throw error;
+    } finally {
+      attemptSignal.dispose();
+    }
+  }
+
+  /** The pipeline for one operation of one integration, without fallback. */
+  async function callOne(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: CallRequest,
+  ): Promise<
+    | { ok: true; data: unknown; cache: CacheResult; attempts: number; stale?: SourceError }
+    | { ok: false; error: UpstreamError; cache: CacheResult; attempts: number }
+  > {
+    let attempts = 0;
+    const deadlineAt = request.deadlineAt;
+    const execute = (signal: AbortSignal) =>
+      integration.bulkhead.execute(
+        (slotSignal) =>
+          op.retry.execute(
+            (_attempt, attemptSignal) => {
+              attempts += 1;
+              return attemptOnce(integration, op, request, attemptSignal, deadlineAt);
+            },
+            {
+              idempotent: op.idempotent || request.idempotencyKey !== undefined,
+              signal: slotSignal,
+              ...(deadlineAt !== undefined && { deadlineAt }),
+              onAttempt: (a) =>
+                bus.publish({
+                  type: 'upstream.attempt',
+                  at: deps.wallNow() - a.durationMs,
+                  integration: integration.name,
+                  operation: op.name,
+                  attempt: a.attempt,
+                  outcome: a.error === undefined ? 'ok' : 'error',
+                  ...errorFields(a.error),
+                  latencyMs: a.durationMs,
+                  breaker: breakerState(integration.breaker),
+                  rateLimitHeadroom: headroomOf(integration),
+                  traceId: request.traceId,
+                  ...(a.delayMs > 0 && { retryInMs: a.delayMs }),
+                }),
+            },
+          ),
+        signal,
+      );
+
+    const cache = op.cache;
+    try {
+      if (!cache) return { ok: true, data: await execute(request.signal), cache: 'none', attempts };
+      const key = `${JSON.stringify(request.params ?? {})}${JSON.stringify(request.query ?? {})}`;
+      const result = await cache.get(key, execute, { signal: request.signal });
+      return {
+        ok: true,
+        data: result.value,
+        cache: result.cache,
+        attempts,
+        ...(result.staleReason === 'error' && {
+          stale: toSourceError(classify(result.error, integration, op)),
+        }),
+      };
+    } catch (err) {
+      return {
+        ok: false,
+        error: classify(err, integration, op, undefined, request.signal),
+        cache: cache ? 'miss' : 'none',
+        attempts,
+      };
+    }
+  }
+
+  async function call(request: CallRequest): Promise<CallOutcome> {
+    const integration = integrations.get(request.integration);
+    const op = integration?.operations.get(request.operation);
+    if (!integration || !op)
+      throw new Error(`Unknown operation ${request.integration}.${request.operation}`);
+    const startedWall = deps.wallNow();
+    const started = clock.now();
+    const primary = await callOne(integration, op, request);
+    let outcome: CallOutcome;
+    let fallback: 'static' | 'failover' | undefined;
+    const base = { attempts: primary.attempts, cache: primary.cache, provider: integration.name };
+
+    if (primary.ok) {
+      outcome = {
+        ok: true,
+        data: primary.data,
+        ...base,
+        latencyMs: 0,
+        ...(primary.stale && { degraded: { reason: primary.stale, via: 'stale' as const } }),
+      };
+    } else {
+      const reason = toSourceError(primary.error);
+      const plan = op.config.fallback;
+      if (plan && failoverKinds.has(primary.error.kind)) {
+        if ('static' in plan) {
+          fallback = 'static';
+          outcome = {
+            ok: true,
+            data: plan.static,
+            ...base,
+            latencyMs: 0,
+            degraded: { reason, via: 'static' },
+          };
+        } else {
+          const backup = integrations.get(plan.integration);
+          const backupOp = backup?.operations.get(plan.operation);
+          if (!backup || !backupOp)
+            throw new Error(`Unknown fallback ${plan.integration}.${plan.operation}`);
+          const second = await callOne(backup, backupOp, request);
+          fallback = 'failover';
+          outcome = second.ok
+            ? {
+                ok: true,
+                data: second.data,
+                attempts: primary.attempts + second.attempts,
+                cache: second.cache,
+                provider: backup.name,
+                latencyMs: 0,
+                degraded: { reason, via: 'failover' },
+              }
+            : {
+                ok: false,
+                error: toSourceError(second.error),
+                attempts: primary.attempts + second.attempts,
+                cache: second.cache,
+                provider: backup.name,
+                latencyMs: 0,
+              };
+        }
+      } else {
+        outcome = { ok: false, error: reason, ...base, latencyMs: 0 };
+      }
+    }
+    outcome.latencyMs = clock.now() - started;
+
+    bus.publish({
+      type: 'upstream.call',
+      at: startedWall,
+      integration: integration.name,
+      operation: op.name,
+      outcome: outcome.ok ? 'ok' : 'error',
+      ...(outcome.ok
+        ? {}
+        : {
+            kind: outcome.error.kind,
+            ...(outcome.error.httpStatus !== undefined && { httpStatus: outcome.error.httpStatus }),
+          }),
+      latencyMs: outcome.latencyMs,
+      breaker: breakerState(integration.breaker),
+      rateLimitHeadroom: headroomOf(integration),
+      traceId: request.traceId,
+      attempts: outcome.attempts,
+      cache: outcome.cache,
+      provider: outcome.provider,
+      ...(fallback && { fallback }),
+    });
+    return outcome;
+  }
+
+  return { integrations, call };
+}
+
+function breakerState(breaker: CircuitBreaker): BreakerState {
+  return breaker.snapshot().state;
+}
+
+function errorFields(error: unknown): { kind?: ErrorKind; httpStatus?: number } {
+  if (error === undefined) return {};
+  if (!isUpstreamError(error)) return { kind: 'network' };
+  return {
+    kind: error.kind,
+    ...(error.details.httpStatus !== undefined && { httpStatus: error.details.httpStatus }),
+  };
+}
+
+function toSourceError(error: UpstreamError): SourceError {
+  return {
+    kind: error.kind,
+    message: error.message,
+    ...(error.details.httpStatus !== undefined && { httpStatus: error.details.httpStatus }),
+  };
+}
+
+function buildUrl(
+  integration: IntegrationRuntime,
+  op: OperationRuntime,
+  request: CallRequest,
+): URL {
+  const path = op.config.path.replace(placeholder, (_whole, name: string) => {
+    const value = request.params?.[name];
+    if (value === undefined)
+      throw new UpstreamError(
+        'parse',
+        `${integration.name}.${op.name} needs the path parameter "${name}"`,
+      );
+    // Encoded so a value can never add path segments or a new authority.
+    return encodeURIComponent(value);
+  });
+  const url = new URL(path.replace(/^\//, ''), integration.baseUrl);
+  for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
+  return url;
+}
+
+function statusError(
+  integration: IntegrationRuntime,
+  status: number,
+  headers: Headers,
+  wallNow: () => number,
+): UpstreamError {
+  const retryAfterMs =
+    status === 429 || status === 503
+      ? readRateLimitHeaders(status, headers, wallNow).retryAfterMs
+      : null;
+  const kind: ErrorKind = status === 429 ? 'rate_limited' : status >= 500 ? 'http_5xx' : 'http_4xx';
+  return new UpstreamError(kind, `${integration.name} answered HTTP ${status}`, {
+    httpStatus: status,
+    ...(retryAfterMs !== null && { retryAfterMs }),
+  });
+}
+
+/** Classifies anything thrown on the way into an UpstreamError, once. */
+function classify(
+  err: unknown,
+  integration: IntegrationRuntime,
+  op: OperationRuntime,
+  attempt?: { timedOut: () => boolean },
+  caller?: AbortSignal,
+): UpstreamError {
+  if (isUpstreamError(err)) return err;
+  if (attempt?.timedOut()) {
+    return new UpstreamError(
+      'timeout',
+      `${integration.name} did not answer within ${op.policies.timeout.totalMs} ms`,
+      { cause: err },
+    );
+  }
+  if (caller?.aborted) {
+    const reason: unknown = caller.reason;
+    return reason instanceof DOMException && reason.name === 'TimeoutError'
+      ? new UpstreamError('timeout', `${integration.name} did not answer before the deadline`, {
+          cause: err,
+        })
+      : new UpstreamError('cancelled', `the call to ${integration.name} was cancelled`, {
+          cause: err,
+        });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  return new UpstreamError(
+    'network',
+    `could not reach ${integration.name}${typeof code === 'string' ? ` (${code})` : ''}`,
+    { cause: err },
+  );
+}
+
+/** A signal that aborts when `parent` does or after `ms`; cheaper than AbortSignal.any + timeout on Node 20. */
+function withTimeout(parent: AbortSignal, ms: number) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
+  }, ms);
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose() {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Compiles an operation's JSON Schema once, at start-up; a bad schema is a config error. */
+function compileResponseSchema(
+  integration: string,
+  operation: string,
+  schema: Record<string, unknown> | undefined,
+) {
+  if (!schema) return undefined;
+  let validator: z.ZodType;
+  try {
+    validator = z.fromJSONSchema(schema);
+  } catch (err) {
+    throw new Error(
+      `integrations.${integration}.operations.${operation}.responseSchema is not a usable JSON Schema: ${(err as Error).message}`,
+    );
+  }
+  return (data: unknown) => validator.safeParse(data).success;
+}
