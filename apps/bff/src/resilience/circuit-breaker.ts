@@ -327,7 +327,7 @@ class Breaker implements CircuitBreaker {
   record(permit: number, outcome: Outcome, durationMs: number, at?: number): void {
     const probe = permit % 2 === 1;
     // Admitted before the last transition: its outcome belongs to a state that is gone.
-    
+    if ((permit - (probe ? 1 : 0)) / 2 !== this.generation) return;
     if (outcome === IGNORED && !probe) return;
     const now = at ?? this.clock.now();
     const slow =
