@@ -2,6 +2,7 @@
 // direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out).
 import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
 import { startChild } from './lib/child';
+import { fanOutProviders } from './servers/fan-out-providers';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
@@ -14,7 +15,7 @@ export async function fanOutBenchmark(): Promise<void> {
     ['20'],
     serverCore,
   );
-  const operationUrls = sandboxProviders.map((p) =>
+  const operationUrls = sandboxProviders.filter((p) => fanOutProviders.includes(p.name)).map((p) =>
     new URL(p.summary.path.slice(1), switchboard.info.upstreams[p.name]).toString(),
   );
   const peer = await startChild<{ url: string }>(

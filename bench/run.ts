@@ -1,7 +1,26 @@
 // `npm run bench`: every benchmark, one after the other; each prints its own figures.
+// `npx tsx run.ts <name>` runs one: fan-out, policy-overhead or breaker-open.
+import { cpus } from 'node:os';
+import { breakerOpenBenchmark } from './breaker-open';
 import { fanOutBenchmark } from './fan-out';
+import { policyOverheadBenchmark } from './policy-overhead';
 
-console.log(
-  `Node ${process.version}, ${(await import('node:os')).cpus().length} cores, ${new Date().toISOString()}`,
-);
-await fanOutBenchmark();
+const benchmarks: Record<string, () => Promise<void>> = {
+  'fan-out': fanOutBenchmark,
+  'policy-overhead': policyOverheadBenchmark,
+  'breaker-open': breakerOpenBenchmark,
+};
+
+const asked = process.argv.slice(2);
+const unknown = asked.filter((name) => !(name in benchmarks));
+if (unknown.length > 0) {
+  console.error(
+    `Unknown benchmark ${unknown.join(', ')}. Known: ${Object.keys(benchmarks).join(', ')}.`,
+  );
+  process.exit(2);
+}
+
+console.log(`Node ${process.version}, ${cpus().length} cores, ${new Date().toISOString()}`);
+for (const name of asked.length > 0 ? asked : Object.keys(benchmarks)) {
+  await benchmarks[name]?.();
+}

@@ -20,6 +20,7 @@ import { createResponseCache, type ResponseCache } from '../resilience/response-
 import { createRetry, createRetryBudget, type Retry, type RetryBudget } from '../resilience/retry';
 import { isUpstreamError, UpstreamError } from '../resilience/upstream-error';
 import type { Authenticator } from './auth';
+import { EgressRefusal } from './egress-guard';
 import type { CallOutcome, CallRequest, UpstreamCaller } from './call-types';
 import { effectivePolicies } from './effective-policies';
 import type { HttpTransport } from './http-transport';
@@ -75,6 +76,27 @@ const failoverKinds: ReadonlySet<ErrorKind> = new Set([
   'rate_limited',
   'bulkhead_full',
 ]);
+/**
+ * Failures that show the provider did not act on the request: refused before sending, or answered
+ * 429 / 503 (RFC 9110: the server is not handling it). Only these may send a write to the backup:
+ * after a timeout, a reset, a 500, 502 or 504 the primary may have acted, and idempotency keys are
+ * per provider, so failing over then could do the thing twice.
+ */
+const notSentKinds: ReadonlySet<ErrorKind> = new Set([
+  'breaker_open',
+  'bulkhead_full',
+  'rate_limited',
+]);
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function mayFailOver(op: OperationRuntime, error: UpstreamError): boolean {
+  if (!failoverKinds.has(error.kind)) return false;
+  const refused = error.cause instanceof EgressRefusal;
+  if (op.idempotent || refused || notSentKinds.has(error.kind) || error.details.httpStatus === 503)
+    return true;
+  const code = (error.details.cause as { code?: unknown } | undefined)?.code;
+  return error.kind === 'network' && typeof code === 'string' && notSentCodes.has(code);
+}
 const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const placeholder = /\{([A-Za-z0-9_]+)\}/g;
 
@@ -296,7 +318,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     } else {
       const reason = toSourceError(primary.error);
       const plan = op.config.fallback;
-      if (plan && failoverKinds.has(primary.error.kind)) {
+      if (plan && mayFailOver(op, primary.error)) {
         if ('static' in plan) {
           fallback = 'static';
           outcome = {
@@ -398,6 +420,13 @@ function buildUrl(
         'parse',
         `${integration.name}.${op.name} needs the path parameter "${name}"`,
       );
+    // encodeURIComponent keeps `.` and `..`, which URL resolution would treat as path steps.
+    if (value === '' || value === '.' || value === '..') {
+      throw new UpstreamError(
+        'parse',
+        `${integration.name}.${op.name}: "${value}" is not a valid value for the path parameter "${name}"`,
+      );
+    }
     // Encoded so a value can never add path segments or a new authority.
     return encodeURIComponent(value);
   });

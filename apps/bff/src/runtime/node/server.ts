@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { CatalogSchema, type Catalog, type CatalogInput } from '@switchboard/shared/catalog';
+import type { Catalog, CatalogInput } from '@switchboard/shared/catalog';
 import { readFileSync } from 'node:fs';
 import { createApp, type SwitchboardApp } from '../../app';
 import { loadCatalogFile } from '../../config/catalog-file';
+import { parseCatalog } from '../../config/catalog-parse';
 import type { Config } from '../../config/config';
 import { collectSecretRefs, createSecretStore, type SecretStore } from '../../config/secrets';
 import type { Logger } from '../../http/logger';
@@ -46,13 +47,15 @@ export async function startServer(
     env?: Record<string, string | undefined>;
     /** Tests: a catalog of their own over the sandbox providers, instead of the file or the sandbox's. */
     catalog?: (sandboxBaseUrls: ReadonlyMap<string, string>) => CatalogInput;
+    /** Benchmarks: sandbox providers that ask for no credentials, to compare with bare HTTP. */
+    sandboxAuth?: boolean;
   } = {},
 ): Promise<RunningServer> {
   // Read and check the catalog before anything listens, so a bad file stops start-up cleanly.
   const fileCatalog =
     config.configFile === undefined ? undefined : loadCatalogFile(config.configFile);
   const sandbox = config.sandbox.enabled
-    ? await startSandboxServers({ enforceAuth: true })
+    ? await startSandboxServers({ enforceAuth: options.sandboxAuth ?? true })
     : undefined;
   let catalog: Catalog;
   let secrets: SecretStore;
@@ -60,8 +63,15 @@ export async function startServer(
     const declared = sandbox
       ? (options.catalog ?? sandboxCatalogConfig)(sandbox.baseUrls)
       : undefined;
+    // Declared catalogs go through the same checks as a file (schema, references, egress rules).
     catalog =
-      fileCatalog ?? (declared ? CatalogSchema.parse(declared) : { integrations: {}, views: {} });
+      fileCatalog ??
+      (declared
+        ? parseCatalog(
+            JSON.stringify(declared, null, 2),
+            options.catalog ? 'test catalog' : 'sandbox catalog',
+          )
+        : { integrations: {}, views: {} });
     // The sandbox's generated credentials stand in for the environment's under the same names.
     const env = { ...options.env, ...sandbox?.sandboxSecrets() };
     secrets = createSecretStore(env, collectSecretRefs(catalog), {

@@ -1,0 +1,167 @@
+// Breaker-open benchmark: a view whose only upstream's breaker is held open (it answers at once with
+// the source in error `breaker_open`) against a route that calls nothing (`/healthz`), same BFF,
+// alternating. Target: the view's p99 at most 1.2x the reference's.
+import { RecentCallListSchema } from '@switchboard/shared/integrations';
+import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
+import { ViewResultSchema } from '@switchboard/shared/upstreams';
+import { spawnSync } from 'node:child_process';
+import { request } from 'undici';
+import { startChild } from './lib/child';
+import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
+const rates = (process.env.BENCH_RATES ?? '1000,3000').split(',').map(Number);
+/** What-if: a users rate limit (per second) replacing the sandbox's 50/s; unset = the product as is. */
+const usersRate = process.env.BENCH_USERS_RATE;
+const serverCore = 1;
+const loadCore = 0;
+const target = 1.2;
+const f = (n: number, digits = 1) => n.toFixed(digits);
+const ms = (n: number) => f(n, 2);
+
+/** Pins this process (every thread) to one core; returns how to undo it. */
+function pinSelf(core: number): () => void {
+  const pid = String(process.pid);
+  const current = spawnSync('taskset', ['-pc', pid], { encoding: 'utf8' });
+  const before = /:\s*([\d,-]+)\s*$/.exec(current.stdout)?.[1];
+  spawnSync('taskset', ['-a', '-pc', String(core), pid], { stdio: 'ignore' });
+  return () => {
+    if (before !== undefined) spawnSync('taskset', ['-a', '-pc', before, pid], { stdio: 'ignore' });
+  };
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const response = await request(url);
+  if (response.statusCode !== 200) throw new Error(`GET ${url}: HTTP ${response.statusCode}`);
+  return response.body.json();
+}
+
+async function upstreamRequests(bff: string): Promise<number> {
+  const list = SandboxProviderListSchema.parse(await getJson(`${bff}/api/sandbox/providers`));
+  const users = list.providers.find((p) => p.name === 'users');
+  if (!users) throw new Error('the sandbox lists no users provider');
+  return users.requests;
+}
+
+/** How the users calls since `since` ended, by error kind (the last 1000 at most: the BFF keeps no more). */
+async function callKinds(bff: string, since: number): Promise<{ kinds: Map<string, number>; latest: number }> {
+  const list = RecentCallListSchema.parse(
+    await getJson(`${bff}/api/calls?integration=users&limit=1000&since=${since}`),
+  );
+  const kinds = new Map<string, number>();
+  for (const call of list.items) {
+    const kind = call.kind ?? call.outcome;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return { kinds, latest: list.latestSeq };
+}
+
+/** Checks the view answers 200 with its one source in error `breaker_open`. */
+async function viewSourceStatus(view: string): Promise<string> {
+  const result = ViewResultSchema.parse(await getJson(view));
+  const source = result.sources.users;
+  return `${source?.status ?? 'missing'}${source?.error ? ` ${source.error.kind}` : ''}`;
+}
+
+export async function breakerOpenBenchmark(): Promise<void> {
+  const server = await startChild<{ bff: string; upstream: string }>(
+    '../servers/breaker-open.ts',
+    usersRate === undefined ? [] : [usersRate],
+    serverCore,
+  );
+  const unpin = pinSelf(loadCore);
+  const { bff } = server.info;
+  const view = `${bff}/api/views/users`;
+  const reference = `${bff}/healthz`;
+  try {
+    const closedFirst = await viewSourceStatus(view);
+    if (closedFirst !== 'ok') throw new Error(`with the breaker closed the view said ${closedFirst}`);
+    const forced = await request(`${bff}/api/integrations/users/breaker`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'force-open' }),
+    });
+    await forced.body.dump();
+    if (forced.statusCode !== 200) throw new Error(`force-open: HTTP ${forced.statusCode}`);
+    const status = await viewSourceStatus(view);
+    if (status !== 'error breaker_open')
+      throw new Error(`with the breaker forced open the view said ${status}`);
+    const upstreamBefore = await upstreamRequests(bff);
+
+    // Warm up the JIT and the pools on both paths.
+    for (const url of [reference, view, reference, view])
+      await closedLoop(url, { concurrency: 8, durationMs: 1000 });
+    let seq = (await callKinds(bff, 0)).latest;
+
+    console.log(
+      `\nBreaker open: /api/views/users (its one source's breaker forced open) vs /healthz, ${rounds} rounds, medians (ms)`,
+    );
+    console.log(
+      `  users rate limit: ${usersRate === undefined ? "the sandbox's (50/s, burst 50)" : `${usersRate}/s, burst ${usersRate} (what-if)`}; view source status: ${status}\n`,
+    );
+    const scenarios: Array<{ name: string; run: (url: string) => Promise<LatencySummary> }> = [
+      { name: 'closed loop c=1', run: (url) => closedLoop(url, { concurrency: 1, durationMs: 2000 }) },
+      ...rates.map((rate) => ({
+        name: `open loop ${rate}/s`,
+        run: (url: string) => openLoop(url, { ratePerSecond: rate, durationMs: 3000 }),
+      })),
+      {
+        name: 'max throughput c=32',
+        run: (url) => closedLoop(url, { concurrency: 32, durationMs: 2000 }),
+      },
+    ];
+    const results = scenarios.map(() => ({
+      reference: [] as LatencySummary[],
+      view: [] as LatencySummary[],
+      /** How the view's upstream calls ended, over every round (sampled: the BFF keeps 1000). */
+      kinds: new Map<string, number>(),
+    }));
+    for (let r = 0; r < rounds; r++) {
+      for (const [i, scenario] of scenarios.entries()) {
+        const slot = results[i];
+        if (!slot) continue;
+        // Alternate which path goes first, so neither always follows the other.
+        const order =
+          r % 2 === 0 ? (['reference', 'view'] as const) : (['view', 'reference'] as const);
+        for (const path of order) {
+          slot[path].push(await scenario.run(path === 'view' ? view : reference));
+          if (path !== 'view') continue;
+          const calls = await callKinds(bff, seq);
+          seq = calls.latest;
+          for (const [kind, n] of calls.kinds) slot.kinds.set(kind, (slot.kinds.get(kind) ?? 0) + n);
+        }
+      }
+    }
+
+    const m = (list: LatencySummary[], key: 'p50' | 'p99' | 'throughput' | 'errors') =>
+      median(list.map((s) => s[key]));
+    console.log(
+      `  ${'scenario'.padEnd(20)} ${'healthz p50 / p99'.padEnd(18)} ${'view p50 / p99'.padEnd(18)} view/healthz p50, p99`,
+    );
+    for (const [i, scenario] of scenarios.entries()) {
+      const slot = results[i];
+      if (!slot) continue;
+      const errors = m(slot.reference, 'errors') + m(slot.view, 'errors');
+      const kinds = [...slot.kinds].map(([kind, n]) => `${kind} ${n}`).join(', ');
+      const notes = `${errors > 0 ? `; ${errors} HTTP errors` : ''}; source kinds: ${kinds}`;
+      if (scenario.name.startsWith('max')) {
+        const ratio = m(slot.view, 'throughput') / m(slot.reference, 'throughput');
+        console.log(
+          `  ${scenario.name.padEnd(20)} ${`${f(m(slot.reference, 'throughput'), 0)}/s`.padEnd(18)} ${`${f(m(slot.view, 'throughput'), 0)}/s`.padEnd(18)} ${f(ratio, 2)}x throughput${notes}`,
+        );
+        continue;
+      }
+      const p99 = m(slot.view, 'p99') / m(slot.reference, 'p99');
+      console.log(
+        `  ${scenario.name.padEnd(20)} ${`${ms(m(slot.reference, 'p50'))} / ${ms(m(slot.reference, 'p99'))}`.padEnd(18)} ${`${ms(m(slot.view, 'p50'))} / ${ms(m(slot.view, 'p99'))}`.padEnd(18)} ${f(m(slot.view, 'p50') / m(slot.reference, 'p50'), 2)}x, ${f(p99, 2)}x (target <= ${target}: ${p99 <= target ? 'met' : 'MISSED'})${notes}`,
+      );
+    }
+    const upstreamAfter = await upstreamRequests(bff);
+    console.log(
+      `  upstream requests during the run: ${upstreamAfter - upstreamBefore} (the open breaker must make none)`,
+    );
+  } finally {
+    unpin();
+    await server.stop();
+  }
+}

@@ -1,0 +1,35 @@
+// Child process: the real BFF with one integration (the sandbox's users, with its own policies) and
+// one view over its uncached `list` operation, so an open breaker cannot be hidden by a stale entry
+// or by coalescing. Optional argument: a users rate limit (per second, also the burst) replacing the
+// sandbox's 50/s, to see the open-breaker path with the throttle out of the way.
+// Prints one JSON line with the URLs, then serves until killed.
+import { loadConfig } from '@switchboard/bff/config/config';
+import { silentLogger } from '@switchboard/bff/http/logger';
+import { startServer } from '@switchboard/bff/runtime/node/server';
+import { sandboxCatalogConfig } from '@switchboard/bff/sandbox/providers';
+
+const rateLimit = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
+const server = await startServer(
+  loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0', SWITCHBOARD_LOG_LEVEL: 'silent' }),
+  silentLogger,
+  {
+    catalog: (baseUrls) => {
+      const users = sandboxCatalogConfig(baseUrls).integrations.users;
+      if (!users) throw new Error('the sandbox catalog has no users integration');
+      const policies =
+        rateLimit === undefined
+          ? users.policies
+          : { ...users.policies, rateLimit: { perSecond: rateLimit, burst: rateLimit } };
+      return {
+        integrations: { users: { ...users, policies } },
+        views: {
+          users: { deadlineMs: 2_000, sources: { users: { integration: 'users', operation: 'list' } } },
+        },
+      };
+    },
+  },
+);
+process.stdout.write(
+  `${JSON.stringify({ bff: `http://127.0.0.1:${server.port}`, upstream: server.sandbox?.baseUrls.get('users') })}\n`,
+);
+process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
