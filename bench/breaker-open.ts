@@ -44,7 +44,10 @@ async function upstreamRequests(bff: string): Promise<number> {
 }
 
 /** How the users calls since `since` ended, by error kind (the last 1000 at most: the BFF keeps no more). */
-async function callKinds(bff: string, since: number): Promise<{ kinds: Map<string, number>; latest: number }> {
+async function callKinds(
+  bff: string,
+  since: number,
+): Promise<{ kinds: Map<string, number>; latest: number }> {
   const list = RecentCallListSchema.parse(
     await getJson(`${bff}/api/calls?integration=users&limit=1000&since=${since}`),
   );
@@ -56,7 +59,7 @@ async function callKinds(bff: string, since: number): Promise<{ kinds: Map<strin
   return { kinds, latest: list.latestSeq };
 }
 
-/** Checks the view answers 200 with its one source in error `breaker_open`. */
+/** The view's one source as `status kind`, e.g. `error breaker_open` (the view itself answers 200). */
 async function viewSourceStatus(view: string): Promise<string> {
   const result = ViewResultSchema.parse(await getJson(view));
   const source = result.sources.users;
@@ -75,7 +78,8 @@ export async function breakerOpenBenchmark(): Promise<void> {
   const reference = `${bff}/healthz`;
   try {
     const closedFirst = await viewSourceStatus(view);
-    if (closedFirst !== 'ok') throw new Error(`with the breaker closed the view said ${closedFirst}`);
+    if (closedFirst !== 'ok')
+      throw new Error(`with the breaker closed the view said ${closedFirst}`);
     const forced = await request(`${bff}/api/integrations/users/breaker`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -100,7 +104,10 @@ export async function breakerOpenBenchmark(): Promise<void> {
       `  users rate limit: ${usersRate === undefined ? "the sandbox's (50/s, burst 50)" : `${usersRate}/s, burst ${usersRate} (what-if)`}; view source status: ${status}\n`,
     );
     const scenarios: Array<{ name: string; run: (url: string) => Promise<LatencySummary> }> = [
-      { name: 'closed loop c=1', run: (url) => closedLoop(url, { concurrency: 1, durationMs: 2000 }) },
+      {
+        name: 'closed loop c=1',
+        run: (url) => closedLoop(url, { concurrency: 1, durationMs: 2000 }),
+      },
       ...rates.map((rate) => ({
         name: `open loop ${rate}/s`,
         run: (url: string) => openLoop(url, { ratePerSecond: rate, durationMs: 3000 }),
@@ -128,7 +135,8 @@ export async function breakerOpenBenchmark(): Promise<void> {
           if (path !== 'view') continue;
           const calls = await callKinds(bff, seq);
           seq = calls.latest;
-          for (const [kind, n] of calls.kinds) slot.kinds.set(kind, (slot.kinds.get(kind) ?? 0) + n);
+          for (const [kind, n] of calls.kinds)
+            slot.kinds.set(kind, (slot.kinds.get(kind) ?? 0) + n);
         }
       }
     }

@@ -15,9 +15,9 @@ export async function fanOutBenchmark(): Promise<void> {
     ['20'],
     serverCore,
   );
-  const operationUrls = sandboxProviders.filter((p) => fanOutProviders.includes(p.name)).map((p) =>
-    new URL(p.summary.path.slice(1), switchboard.info.upstreams[p.name]).toString(),
-  );
+  const operationUrls = sandboxProviders
+    .filter((p) => fanOutProviders.includes(p.name))
+    .map((p) => new URL(p.summary.path.slice(1), switchboard.info.upstreams[p.name]).toString());
   const peer = await startChild<{ url: string }>(
     '../servers/peer.ts',
     [JSON.stringify(operationUrls)],

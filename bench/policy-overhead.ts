@@ -120,7 +120,7 @@ export async function policyOverheadBenchmark(): Promise<void> {
   );
   // Cockatiel's timeout aborts its inner signal whenever the call returns (`abortOnReturn`,
   // default true); on Node 20 that abort (a DOMException with a stack, an event dispatch) is about
-  // a third of (b). Our pipeline does not abort on success, so this is the stricter reference.
+  // half of (b). Our pipeline does not abort on success, so this is the stricter reference.
   const cockatielNoAbort = wrap(
     timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false }),
     retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff() }),
@@ -187,7 +187,8 @@ export async function policyOverheadBenchmark(): Promise<void> {
     throw new Error(`the pipeline did not succeed: ${JSON.stringify(first)}`);
   await cached.engine.call(request);
   const hit = await cached.engine.call(request);
-  if (!hit.ok || hit.cache !== 'hit') throw new Error(`expected a cache hit: ${JSON.stringify(hit)}`);
+  if (!hit.ok || hit.cache !== 'hit')
+    throw new Error(`expected a cache hit: ${JSON.stringify(hit)}`);
 
   // Warm-up: JIT every path, then let the timers and rate limiter settle.
   for (const v of variants) {

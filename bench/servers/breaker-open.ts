@@ -23,7 +23,10 @@ const server = await startServer(
       return {
         integrations: { users: { ...users, policies } },
         views: {
-          users: { deadlineMs: 2_000, sources: { users: { integration: 'users', operation: 'list' } } },
+          users: {
+            deadlineMs: 2_000,
+            sources: { users: { integration: 'users', operation: 'list' } },
+          },
         },
       };
     },

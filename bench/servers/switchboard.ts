@@ -31,7 +31,9 @@ function benchCatalog(baseUrls: ReadonlyMap<string, string>): CatalogInput {
     views: {
       overview: {
         deadlineMs: 2_000,
-        sources: Object.fromEntries(fanOutProviders.map((name) => [name, { integration: name, operation: 'summary' }])),
+        sources: Object.fromEntries(
+          fanOutProviders.map((name) => [name, { integration: name, operation: 'summary' }]),
+        ),
       },
     },
   };

@@ -136,6 +136,7 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(listIntegrations, (c) => {
+      c.header('vary', 'Accept-Encoding');
       const { limit, cursor } = c.req.valid('query');
       const from = cursor === undefined ? 0 : names.findIndex((n) => n > cursor);
       const page = from === -1 ? [] : names.slice(from, from + limit);
@@ -158,6 +159,7 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
     .openapi(listCalls, (c) => {
       const { since, integration, limit } = c.req.valid('query');
       if (integration !== undefined) find(integration);
+      c.header('vary', 'Accept-Encoding');
       return c.json(
         deps.calls.list({
           limit,

@@ -13,22 +13,22 @@ export interface RecentCalls {
 
 /** @example const calls = createRecentCalls(1000); bus.subscribe(calls.record); */
 export function createRecentCalls(capacity: number): RecentCalls {
-  const ring: RecentCall[] = [];
+  // A circular buffer: recording is O(1) however full it is.
+  const ring: Array<RecentCall | undefined> = new Array<RecentCall | undefined>(capacity);
   let seq = 0;
   return {
     record(event) {
       if (event.type !== 'upstream.call') return;
       seq += 1;
-      ring.push({ ...event, seq });
-      if (ring.length > capacity) ring.shift();
+      ring[seq % capacity] = { ...event, seq };
     },
     list({ since = 0, integration, limit }) {
       const items: RecentCall[] = [];
-      for (const call of ring) {
-        if (call.seq <= since || (integration !== undefined && call.integration !== integration))
-          continue;
-        items.push(call);
-        if (items.length === limit) break;
+      const from = Math.max(since + 1, seq - capacity + 1, 1);
+      for (let s = from; s <= seq && items.length < limit; s++) {
+        const call = ring[s % capacity];
+        if (call && (integration === undefined || call.integration === integration))
+          items.push(call);
       }
       return { items, latestSeq: items.at(-1)?.seq ?? Math.min(since, seq) };
     },

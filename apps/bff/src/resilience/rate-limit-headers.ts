@@ -1,4 +1,5 @@
 // Reads what a provider says about its rate limits: X-RateLimit-*, IETF RateLimit / RateLimit-Policy, Retry-After.
+import type { ResponseHeaders } from '../upstreams/http-transport';
 
 /** What one response said about the provider's limits; `null` where it said nothing. */
 export interface ProviderRateLimit {
@@ -30,7 +31,7 @@ export interface ProviderRateLimit {
  */
 export function readRateLimitHeaders(
   status: number,
-  headers: Headers,
+  headers: ResponseHeaders,
   wallNow: () => number,
 ): ProviderRateLimit {
   const out: ProviderRateLimit = {

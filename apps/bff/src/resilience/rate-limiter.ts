@@ -1,4 +1,5 @@
 // Outbound rate limit for one integration: a token bucket that also follows what the provider says.
+import type { ResponseHeaders } from '../upstreams/http-transport';
 import type { RateLimitPolicySchema } from '@switchboard/shared/catalog';
 import type { z } from 'zod';
 import type { Clock } from './clock';
@@ -32,7 +33,7 @@ export interface RateLimiter {
    */
   acquire(signal?: AbortSignal, deadlineAt?: number): Promise<void>;
   /** Feeds a provider response's status and headers in (ignored unless the policy is adaptive). */
-  observe(status: number, headers: Headers): void;
+  observe(status: number, headers: ResponseHeaders): void;
   snapshot(): RateLimiterSnapshot;
 }
 
@@ -137,7 +138,7 @@ class TokenBucket implements RateLimiter {
     }
   }
 
-  observe(status: number, headers: Headers): void {
+  observe(status: number, headers: ResponseHeaders): void {
     if (!this.policy.adaptive) return;
     const said = readRateLimitHeaders(status, headers, this.wallClock);
     const now = this.clock.now();

@@ -3,7 +3,7 @@ import type { AuthConfig } from '@switchboard/shared/catalog';
 import type { SecretStore } from '../config/secrets';
 import type { Clock } from '../resilience/clock';
 import { UpstreamError, isUpstreamError } from '../resilience/upstream-error';
-import type { HttpTransport } from './http-transport';
+import type { HttpTransport, ResponseHeaders } from './http-transport';
 
 /** The parts of an outbound request auth may read; `apply` adds to `headers` in place. */
 export interface AuthRequest {
@@ -228,7 +228,7 @@ function tokenHttpError(
   what: string,
   status: number,
   body: string,
-  headers: Headers,
+  headers: ResponseHeaders,
 ): UpstreamError {
   // Only the RFC 6749 §5.2 error code is repeated, and only if it looks like one: a body is free
   // text that a misbehaving server could fill with the request, credentials included.

@@ -12,9 +12,12 @@ export interface TransportRequest {
   integration?: string;
 }
 
+/** What readers of a response's headers need: a case-insensitive `get`, like `Headers`. */
+export type ResponseHeaders = Pick<Headers, 'get'>;
+
 export interface TransportResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   /** The whole body as text; transports must honour `signal` while reading it. */
   body: string;
 }

@@ -5,3 +5,13 @@ export function randomHex(bytes: number): string {
   for (const b of buf) out += b.toString(16).padStart(2, '0');
   return out;
 }
+
+/**
+ * A W3C span id (16 hex digits). Span ids only need to be unique within a trace, not secret, so
+ * this skips the crypto source: it runs once per upstream attempt.
+ */
+export function spanId(): string {
+  const high = (Math.random() * 0x100000000) >>> 0;
+  const low = (Math.random() * 0x100000000) >>> 0 || 1;
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}

@@ -1,5 +1,5 @@
 // The upstream engine: every call to a declared operation goes through one policy pipeline —
-// cache → bulkhead → retry (budget) → throttle → breaker → per-attempt deadline → transport —
+// cache → bulkhead → retry (budget) → breaker → throttle → per-attempt deadline → transport —
 // then, if it failed for good, its fallback or backup provider; one event per attempt and per call.
 import type {
   Catalog,
@@ -23,8 +23,8 @@ import type { Authenticator } from './auth';
 import { EgressRefusal } from './egress-guard';
 import type { CallOutcome, CallRequest, UpstreamCaller } from './call-types';
 import { effectivePolicies } from './effective-policies';
-import type { HttpTransport } from './http-transport';
-import { randomHex } from './trace';
+import type { HttpTransport, ResponseHeaders } from './http-transport';
+import { spanId } from './trace';
 
 export interface UpstreamEngineDeps {
   catalog: Catalog;
@@ -166,8 +166,16 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     deadlineAt: number | undefined,
   ): Promise<unknown> {
     const { limiter, breaker } = integration;
-    if (!limiter.tryAcquire()) await limiter.acquire(signal, deadlineAt);
+    // The breaker first: a refused call must not spend a token (or wait for one) it will not use.
     const ticket = breaker.admit();
+    if (!limiter.tryAcquire()) {
+      try {
+        await limiter.acquire(signal, deadlineAt);
+      } catch (err) {
+        ticket.ignore();
+        throw err;
+      }
+    }
     const started = clock.now();
     const attemptSignal = withTimeout(signal, op.policies.timeout.totalMs);
     try {
@@ -175,7 +183,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
       const headers: Record<string, string> = {
         accept: 'application/json',
-        traceparent: `00-${request.traceId}-${randomHex(8)}-01`,
+        traceparent: `00-${request.traceId}-${spanId()}-01`,
       };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
@@ -388,7 +396,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
 }
 
 function breakerState(breaker: CircuitBreaker): BreakerState {
-  return breaker.snapshot().state;
+  return breaker.state;
 }
 
 function errorFields(error: unknown): { kind?: ErrorKind; httpStatus?: number } {
@@ -438,7 +446,7 @@ function buildUrl(
 function statusError(
   integration: IntegrationRuntime,
   status: number,
-  headers: Headers,
+  headers: ResponseHeaders,
   wallNow: () => number,
 ): UpstreamError {
   const retryAfterMs =

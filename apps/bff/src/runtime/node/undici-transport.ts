@@ -106,13 +106,21 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
         signal,
         dispatcher,
       });
-      const text = await readBody(response.body, maxBodyBytes);
-      const responseHeaders = new Headers();
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v);
-        else if (value !== undefined) responseHeaders.set(name, value);
-      }
-      return { status: response.statusCode, headers: responseHeaders, body: text };
+      const raw = response.headers;
+      // A known length within the cap needs no chunk counting (the interceptor caps decoded bodies).
+      const length = Number(raw['content-length']);
+      const text =
+        length <= maxBodyBytes && raw['content-encoding'] === undefined
+          ? await response.body.text()
+          : await readBody(response.body, maxBodyBytes);
+      // undici's raw headers already have lower-case names: read them in place, no Headers copy.
+      const headers = {
+        get(name: string): string | null {
+          const value = raw[name.toLowerCase()];
+          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+        },
+      };
+      return { status: response.statusCode, headers, body: text };
     } catch (err) {
       if (isUpstreamError(err)) throw err;
       if ((err as { code?: unknown } | null)?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {

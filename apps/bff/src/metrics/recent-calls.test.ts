@@ -1,0 +1,33 @@
+import type { UpstreamCallEvent } from '@switchboard/shared/events';
+import { describe, expect, it } from 'vitest';
+import { createRecentCalls } from './recent-calls';
+
+const call = (integration: string): UpstreamCallEvent => ({
+  type: 'upstream.call',
+  at: 0,
+  integration,
+  operation: 'summary',
+  outcome: 'ok',
+  latencyMs: 1,
+  breaker: 'closed',
+  rateLimitHeadroom: 1,
+  traceId: 't',
+  attempts: 1,
+  cache: 'none',
+  provider: integration,
+});
+
+describe('createRecentCalls', () => {
+  it('keeps the last `capacity` calls, numbered, and answers deltas after `since`', () => {
+    const calls = createRecentCalls(3);
+    for (const name of ['a', 'b', 'a', 'b', 'a']) calls.record(call(name));
+    expect(calls.list({ limit: 10 }).items.map((c) => c.seq)).toEqual([3, 4, 5]);
+    expect(calls.list({ since: 4, limit: 10 })).toMatchObject({
+      items: [{ seq: 5 }],
+      latestSeq: 5,
+    });
+    expect(calls.list({ since: 5, limit: 10 })).toEqual({ items: [], latestSeq: 5 });
+    expect(calls.list({ integration: 'a', limit: 10 }).items.map((c) => c.seq)).toEqual([3, 5]);
+    expect(calls.list({ limit: 2 }).items.map((c) => c.seq)).toEqual([3, 4]);
+  });
+});
