@@ -1,6 +1,5 @@
 // Operator API for integrations: their live state and effective policies, breaker controls, recent calls.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ErrorBodySchema } from '@switchboard/shared/errors';
 import {
   BreakerActionSchema,
   IntegrationListSchema,
@@ -12,18 +11,11 @@ import { NameSchema } from '@switchboard/shared/upstreams';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
+import { errorContent, jsonContent } from '../http/openapi';
 import type { RecentCalls } from '../metrics/recent-calls';
 import type { Clock } from '../resilience/clock';
 import type { IntegrationRuntime } from '../upstreams/upstream-engine';
 
-const errorJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const nameParam = z.object({ name: NameSchema });
 
 const listIntegrations = createRoute({
@@ -37,8 +29,8 @@ const listIntegrations = createRoute({
     }),
   },
   responses: {
-    200: json(IntegrationListSchema, 'A page of integrations'),
-    400: errorJson('Invalid paging'),
+    200: jsonContent(IntegrationListSchema, 'A page of integrations'),
+    400: errorContent('Invalid paging'),
   },
 });
 
@@ -48,8 +40,8 @@ const getIntegration = createRoute({
   summary: 'One integration with live resilience state and effective policies',
   request: { params: nameParam },
   responses: {
-    200: json(IntegrationStateSchema, 'The integration'),
-    404: errorJson('No such integration'),
+    200: jsonContent(IntegrationStateSchema, 'The integration'),
+    404: errorContent('No such integration'),
   },
 });
 
@@ -62,9 +54,9 @@ const controlBreaker = createRoute({
     body: { required: true, content: { 'application/json': { schema: BreakerActionSchema } } },
   },
   responses: {
-    200: json(IntegrationStateSchema, 'The integration after the change'),
-    400: errorJson('Invalid action'),
-    404: errorJson('No such integration'),
+    200: jsonContent(IntegrationStateSchema, 'The integration after the change'),
+    400: errorContent('Invalid action'),
+    404: errorContent('No such integration'),
   },
 });
 
@@ -79,7 +71,7 @@ const listCalls = createRoute({
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },
-  responses: { 200: json(RecentCallListSchema, 'Calls'), 400: errorJson('Invalid query') },
+  responses: { 200: jsonContent(RecentCallListSchema, 'Calls'), 400: errorContent('Invalid query') },
 });
 
 export interface IntegrationRoutesDeps {

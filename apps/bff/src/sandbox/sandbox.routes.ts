@@ -1,7 +1,6 @@
 // The sandbox control API: read providers, inject faults into them at run time, read their side
 // effects, and set the demo traffic rate.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { ErrorBodySchema } from '@switchboard/shared/errors';
 import {
   ProviderFaultsPatchSchema,
   SandboxProviderListSchema,
@@ -13,13 +12,10 @@ import { NameSchema } from '@switchboard/shared/upstreams';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
+import { errorContent } from '../http/openapi';
 import type { Sandbox } from './sandbox';
 import type { TrafficControl } from './traffic';
 
-const errorJson = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorBodySchema } },
-});
 
 const listProviders = createRoute({
   method: 'get',
@@ -50,9 +46,9 @@ const updateProvider = createRoute({
       description: 'The provider after the change',
       content: { 'application/json': { schema: SandboxProviderSchema } },
     },
-    400: errorJson('Invalid faults'),
-    404: errorJson('No such provider'),
-    415: errorJson('Body is not JSON'),
+    400: errorContent('Invalid faults'),
+    404: errorContent('No such provider'),
+    415: errorContent('Body is not JSON'),
   },
 });
 
@@ -78,8 +74,8 @@ const providerEffects = createRoute({
       description: 'Side-effect counters',
       content: { 'application/json': { schema: SideEffectsSchema } },
     },
-    400: errorJson('Invalid provider name'),
-    404: errorJson('No such provider'),
+    400: errorContent('Invalid provider name'),
+    404: errorContent('No such provider'),
   },
 });
 
@@ -94,7 +90,7 @@ const getTraffic = createRoute({
   summary: 'The rate at which the traffic generator runs the overview',
   responses: {
     200: trafficJson('Current rate'),
-    404: errorJson('No traffic generator runs'),
+    404: errorContent('No traffic generator runs'),
   },
 });
 
@@ -107,9 +103,9 @@ const setTraffic = createRoute({
   },
   responses: {
     200: trafficJson('The rate now in force'),
-    400: errorJson('Invalid rate'),
-    404: errorJson('No traffic generator runs'),
-    415: errorJson('Body is not JSON'),
+    400: errorContent('Invalid rate'),
+    404: errorContent('No traffic generator runs'),
+    415: errorContent('Body is not JSON'),
   },
 });
 

@@ -115,8 +115,9 @@ describe('circuit breaker', () => {
     ]);
 
     const before = await h().requests('users');
+    // Refused before any attempt: no bulkhead slot, no retry loop, no request.
     const refused = await h().call({ integration: 'brk-threshold', operation: 'summary' });
-    expect(refused).toMatchObject({ ok: false, attempts: 1, error: { kind: 'breaker_open' } });
+    expect(refused).toMatchObject({ ok: false, attempts: 0, error: { kind: 'breaker_open' } });
     expect(await h().requests('users')).toBe(before);
   });
 

@@ -61,6 +61,8 @@ export interface IntegrationRuntime {
   operations: ReadonlyMap<string, OperationRuntime>;
   auth: Authenticator;
   baseUrl: URL;
+  /** The error for calls refused by the open breaker; one instance, as it carries nothing per call. */
+  refusal: UpstreamError;
 }
 
 export interface UpstreamEngine extends UpstreamCaller {
@@ -151,6 +153,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       budget,
       operations,
       auth: deps.authenticator(name, config),
+      refusal: new UpstreamError('breaker_open', `the circuit breaker of ${name} is open`),
       baseUrl: new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`),
     });
   }
@@ -248,7 +251,11 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     let attempts = 0;
     const deadlineAt = request.deadlineAt;
     const execute = (signal: AbortSignal) =>
-      integration.bulkhead.execute(
+      // An open breaker refuses before the call takes a bulkhead slot or starts a retry loop: the
+      // refusal should cost next to nothing. (Reading `state` also moves it to half-open when due.)
+      integration.breaker.state === 'open'
+        ? Promise.reject(integration.refusal)
+        : integration.bulkhead.execute(
         (slotSignal) =>
           op.retry.execute(
             (_attempt, attemptSignal) => {
