@@ -71,7 +71,10 @@ const listCalls = createRoute({
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },
-  responses: { 200: jsonContent(RecentCallListSchema, 'Calls'), 400: errorContent('Invalid query') },
+  responses: {
+    200: jsonContent(RecentCallListSchema, 'Calls'),
+    400: errorContent('Invalid query'),
+  },
 });
 
 export interface IntegrationRoutesDeps {

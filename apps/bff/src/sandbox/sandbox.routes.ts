@@ -16,7 +16,6 @@ import { errorContent } from '../http/openapi';
 import type { Sandbox } from './sandbox';
 import type { TrafficControl } from './traffic';
 
-
 const listProviders = createRoute({
   method: 'get',
   path: '/api/sandbox/providers',

@@ -256,35 +256,35 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       integration.breaker.state === 'open'
         ? Promise.reject(integration.refusal)
         : integration.bulkhead.execute(
-        (slotSignal) =>
-          op.retry.execute(
-            (_attempt, attemptSignal) => {
-              attempts += 1;
-              return attemptOnce(integration, op, request, attemptSignal, deadlineAt);
-            },
-            {
-              idempotent: op.idempotent || request.idempotencyKey !== undefined,
-              signal: slotSignal,
-              ...(deadlineAt !== undefined && { deadlineAt }),
-              onAttempt: (a) =>
-                bus.publish({
-                  type: 'upstream.attempt',
-                  at: deps.wallNow() - a.durationMs,
-                  integration: integration.name,
-                  operation: op.name,
-                  attempt: a.attempt,
-                  outcome: a.error === undefined ? 'ok' : 'error',
-                  ...errorFields(a.error),
-                  latencyMs: a.durationMs,
-                  breaker: breakerState(integration.breaker),
-                  rateLimitHeadroom: headroomOf(integration),
-                  traceId: request.traceId,
-                  ...(a.delayMs > 0 && { retryInMs: a.delayMs }),
-                }),
-            },
-          ),
-        signal,
-      );
+            (slotSignal) =>
+              op.retry.execute(
+                (_attempt, attemptSignal) => {
+                  attempts += 1;
+                  return attemptOnce(integration, op, request, attemptSignal, deadlineAt);
+                },
+                {
+                  idempotent: op.idempotent || request.idempotencyKey !== undefined,
+                  signal: slotSignal,
+                  ...(deadlineAt !== undefined && { deadlineAt }),
+                  onAttempt: (a) =>
+                    bus.publish({
+                      type: 'upstream.attempt',
+                      at: deps.wallNow() - a.durationMs,
+                      integration: integration.name,
+                      operation: op.name,
+                      attempt: a.attempt,
+                      outcome: a.error === undefined ? 'ok' : 'error',
+                      ...errorFields(a.error),
+                      latencyMs: a.durationMs,
+                      breaker: breakerState(integration.breaker),
+                      rateLimitHeadroom: headroomOf(integration),
+                      traceId: request.traceId,
+                      ...(a.delayMs > 0 && { retryInMs: a.delayMs }),
+                    }),
+                },
+              ),
+            signal,
+          );
 
     const cache = op.cache;
     try {
