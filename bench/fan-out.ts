@@ -1,5 +1,6 @@
 // Fan-out benchmark: a view over 5 sandbox upstreams (20 ms each) against the floor (one upstream
 // direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out).
+// The BFF and the peer run on core 1; the upstreams, in their own process, with the load generator on core 0.
 import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
 import { startChild } from './lib/child';
 import { fanOutProviders } from './servers/fan-out-providers';
@@ -7,17 +8,24 @@ import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
 const serverCore = 1;
+/** The upstreams share the load generator's core: at these rates it is mostly idle. */
+const upstreamCore = 0;
 const f = (n: number, digits = 1) => n.toFixed(digits);
 
 export async function fanOutBenchmark(): Promise<void> {
-  const switchboard = await startChild<{ bff: string; upstreams: Record<string, string> }>(
-    '../servers/switchboard.ts',
+  const upstreams = await startChild<{ upstreams: Record<string, string> }>(
+    '../servers/upstreams.ts',
     ['20'],
+    upstreamCore,
+  );
+  const switchboard = await startChild<{ bff: string }>(
+    '../servers/switchboard.ts',
+    [JSON.stringify(upstreams.info.upstreams)],
     serverCore,
   );
   const operationUrls = sandboxProviders
     .filter((p) => fanOutProviders.includes(p.name))
-    .map((p) => new URL(p.summary.path.slice(1), switchboard.info.upstreams[p.name]).toString());
+    .map((p) => new URL(p.summary.path.slice(1), upstreams.info.upstreams[p.name]).toString());
   const peer = await startChild<{ url: string }>(
     '../servers/peer.ts',
     [JSON.stringify(operationUrls)],
@@ -82,5 +90,6 @@ export async function fanOutBenchmark(): Promise<void> {
     }
   } finally {
     await Promise.all([peer.stop(), switchboard.stop()]);
+    await upstreams.stop();
   }
 }
