@@ -25,11 +25,18 @@ export async function runView(
 ): Promise<ViewResult> {
   const start = deps.now();
   const traceId = randomHex(16);
-  // One timer for the whole view, linked to the caller's signal (cheaper than AbortSignal.any per view).
-  const deadline = new AbortController();
+  const deadlineAt = start + plan.deadlineMs;
+  // One timer for the whole view, and one controller per source: the deadline aborts them all
+  // itself, so no signal collects a listener per source (Node warns past ten on one signal).
+  const controllers = new Set<AbortController>();
+  let stopReason: unknown;
+  const stop = (reason: unknown) => {
+    stopReason ??= reason;
+    for (const controller of controllers) controller.abort(reason);
+  };
   const timer = setTimeout(
     () =>
-      deadline.abort(
+      stop(
         new DOMException(
           `view ${plan.name} reached its ${plan.deadlineMs} ms deadline`,
           'TimeoutError',
@@ -37,9 +44,15 @@ export async function runView(
       ),
     plan.deadlineMs,
   );
-  const onCallerAbort = () => deadline.abort(signal.reason);
+  const onCallerAbort = () => stop(signal.reason);
   if (signal.aborted) onCallerAbort();
   else signal.addEventListener('abort', onCallerAbort, { once: true });
+  const sourceSignal = () => {
+    const controller = new AbortController();
+    if (stopReason !== undefined) controller.abort(stopReason);
+    controllers.add(controller);
+    return controller;
+  };
 
   const results = new Map<string, Promise<SourceResult>>();
   const data = new Map<string, unknown>();
@@ -70,13 +83,17 @@ export async function runView(
             error: { kind: 'cancelled', message: `skipped: ${why}` },
           };
         }
-        const outcome = await deps.client.call({
-          integration: source.integration,
-          operation: source.operation,
-          params,
-          signal: deadline.signal,
-          traceId,
-        });
+        const controller = sourceSignal();
+        const outcome = await deps.client
+          .call({
+            integration: source.integration,
+            operation: source.operation,
+            params,
+            signal: controller.signal,
+            deadlineAt,
+            traceId,
+          })
+          .finally(() => controllers.delete(controller));
         if (outcome.ok) data.set(source.id, outcome.data);
         return toSection(source, outcome, startedAtMs);
       })();
