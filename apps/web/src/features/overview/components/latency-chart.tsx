@@ -31,7 +31,7 @@ export const LatencyChart = memo(function LatencyChart({
           <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
             <XAxis dataKey="at" tickFormatter={timeLabel} minTickGap={40} />
-            <YAxis unit=" ms" width={70} />
+            <YAxis unit=" ms" width={84} />
             <Tooltip labelFormatter={(at) => timeLabel(Number(at))} />
             <Legend />
             {integrations.map((name, i) => (
