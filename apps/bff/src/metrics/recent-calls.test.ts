@@ -1,21 +1,8 @@
-import type { UpstreamCallEvent } from '@switchboard/shared/events';
 import { describe, expect, it } from 'vitest';
+import { upstreamCall } from '../events/fixtures';
 import { createRecentCalls } from './recent-calls';
 
-const call = (integration: string): UpstreamCallEvent => ({
-  type: 'upstream.call',
-  at: 0,
-  integration,
-  operation: 'summary',
-  outcome: 'ok',
-  latencyMs: 1,
-  breaker: 'closed',
-  rateLimitHeadroom: 1,
-  traceId: 't',
-  attempts: 1,
-  cache: 'none',
-  provider: integration,
-});
+const call = (integration: string) => upstreamCall(integration);
 
 describe('createRecentCalls', () => {
   it('keeps the last `capacity` calls, numbered, and answers deltas after `since`', () => {

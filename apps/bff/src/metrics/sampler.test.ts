@@ -1,25 +1,9 @@
-import type { UpstreamCallEvent } from '@switchboard/shared/events';
 import { describe, expect, it } from 'vitest';
+import { upstreamCall } from '../events/fixtures';
 import { createSampler } from './sampler';
 
-const call = (
-  integration: string,
-  latencyMs: number,
-  outcome: 'ok' | 'error' = 'ok',
-): UpstreamCallEvent => ({
-  type: 'upstream.call',
-  at: 0,
-  integration,
-  operation: 'summary',
-  outcome,
-  latencyMs,
-  breaker: 'closed',
-  rateLimitHeadroom: 1,
-  traceId: 't',
-  attempts: 1,
-  cache: 'none',
-  provider: integration,
-});
+const call = (integration: string, latencyMs: number, outcome: 'ok' | 'error' = 'ok') =>
+  upstreamCall(integration, { latencyMs, outcome });
 
 describe('createSampler', () => {
   it('counts calls and errors and computes nearest-rank percentiles per integration', () => {
