@@ -46,6 +46,8 @@ interface OperationRuntime {
   idempotent: boolean;
   /** Present for reads with a cache policy. */
   cache: ResponseCache<unknown> | undefined;
+  /** The operation's URL when its path has no placeholders; shared, so never modify it. */
+  fixedUrl: URL | undefined;
   validate: ((data: unknown) => boolean) | undefined;
 }
 
@@ -126,6 +128,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
         forced: change.forced,
       }),
     );
+    const baseUrl = new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`);
     const operations = new Map<string, OperationRuntime>();
     for (const [opName, op] of Object.entries(config.operations)) {
       const opPolicies = effectivePolicies(config.policies, op.policies);
@@ -140,6 +143,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
         retry: createRetry(opPolicies.retry, clock, deps.random, { budget }),
         idempotent: op.idempotent ?? idempotentMethods.has(op.method),
         cache: cacheable ? createResponseCache<unknown>(opPolicies.cache, clock) : undefined,
+        fixedUrl: op.path.includes('{') ? undefined : new URL(op.path.replace(/^\//, ''), baseUrl),
         validate: compileResponseSchema(name, opName, op.responseSchema),
       });
     }
@@ -154,7 +158,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       operations,
       auth: deps.authenticator(name, config),
       refusal: new UpstreamError('breaker_open', `the circuit breaker of ${name} is open`),
-      baseUrl: new URL(config.baseUrl.endsWith('/') ? config.baseUrl : `${config.baseUrl}/`),
+      baseUrl,
     });
   }
 
@@ -180,7 +184,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       }
     }
     const started = clock.now();
-    const attemptSignal = withTimeout(signal, op.policies.timeout.totalMs);
+    const attemptSignal = withTimeout(signal, op.policies.timeout.totalMs, deadlineAt, clock);
     try {
       const url = buildUrl(integration, op, request);
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -428,6 +432,9 @@ function buildUrl(
   op: OperationRuntime,
   request: CallRequest,
 ): URL {
+  // A path without placeholders and a call without a query: the URL is the same every time, and
+  // nothing downstream changes it, so it is parsed once.
+  if (op.fixedUrl && request.query === undefined) return op.fixedUrl;
   const path = op.config.path.replace(placeholder, (_whole, name: string) => {
     const value = request.params?.[name];
     if (value === undefined)
@@ -501,8 +508,21 @@ function classify(
   );
 }
 
-/** A signal that aborts when `parent` does or after `ms`; cheaper than AbortSignal.any + timeout on Node 20. */
-function withTimeout(parent: AbortSignal, ms: number) {
+/** The attempt's signal when the caller's deadline comes first: nothing to add, nothing to undo. */
+const noTimeout = { timedOut: () => false, dispose: () => {} };
+
+/**
+ * A signal that aborts when `parent` does or after `ms`; cheaper than AbortSignal.any + timeout on
+ * Node 20. When the caller's deadline ends before `ms` would, the parent's signal is used as it is.
+ */
+function withTimeout(
+  parent: AbortSignal,
+  ms: number,
+  deadlineAt: number | undefined,
+  clock: Clock,
+) {
+  if (deadlineAt !== undefined && deadlineAt <= clock.now() + ms)
+    return { signal: parent, ...noTimeout };
   const controller = new AbortController();
   let timedOut = false;
   const onAbort = () => controller.abort(parent.reason);
