@@ -2,7 +2,7 @@
 // there, all under one whole-view deadline; partial results with a status per source.
 import type { SourceResult, ViewResult } from '@switchboard/shared/upstreams';
 import type { CallOutcome, UpstreamCaller } from '../upstreams/call-types';
-import { randomHex } from '../upstreams/trace';
+import { traceId as newTraceId } from '../upstreams/trace';
 import { resolveParams, type PlannedSource, type ViewPlan } from './view-plan';
 
 export interface RunViewDeps {
@@ -24,7 +24,7 @@ export async function runView(
   signal: AbortSignal,
 ): Promise<ViewResult> {
   const start = deps.now();
-  const traceId = randomHex(16);
+  const traceId = newTraceId();
   const deadlineAt = start + plan.deadlineMs;
   // One timer for the whole view, and one controller per source: the deadline aborts them all
   // itself, so no signal collects a listener per source (Node warns past ten on one signal).
