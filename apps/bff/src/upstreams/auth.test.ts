@@ -5,7 +5,6 @@ import { AuthSchema, type AuthConfig } from '@switchboard/shared/catalog';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretStore } from '../config/secrets';
 import { createManualClock, systemClock } from '../resilience/clock';
-import { isUpstreamError, type UpstreamError } from '../resilience/upstream-error';
 import {
   buildHmacSigningString,
   computeHmacSignature,
@@ -13,6 +12,7 @@ import {
   type AuthRequest,
 } from './auth';
 import { createFetchTransport } from './http-transport';
+import { catchUpstreamError } from '../resilience/catch-upstream-error';
 
 const CLIENT_SECRET = 'cl!ent secret+/=';
 const secrets = createSecretStore(
@@ -87,16 +87,6 @@ const oauthConfig = () =>
     clientSecretEnv: 'CLIENT_SECRET',
     scope: 'read write',
   });
-
-async function failure(run: () => Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await run();
-  } catch (err) {
-    if (isUpstreamError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an UpstreamError');
-}
 
 describe('createAuthenticator', () => {
   it('none leaves the headers alone', async () => {
@@ -231,7 +221,7 @@ describe('OAuth 2 client credentials', () => {
     // A hostile server echoing the credentials back must not get them into our error message.
     answer = (call, res) =>
       json(res, 401, { error: 'invalid_client', error_description: call.authorization });
-    const error = await failure(() =>
+    const error = await catchUpstreamError(() =>
       createAuthenticator('crm', oauthConfig(), { secrets, clock: systemClock, transport }).apply(
         request(),
         never,
@@ -251,15 +241,15 @@ describe('OAuth 2 client credentials', () => {
     const fresh = () =>
       createAuthenticator('crm', oauthConfig(), { secrets, clock: systemClock, transport });
     answer = (_call, res) => json(res, 503, {});
-    expect((await failure(() => fresh().apply(request(), never))).kind).toBe('http_5xx');
+    expect((await catchUpstreamError(() => fresh().apply(request(), never))).kind).toBe('http_5xx');
     answer = (_call, res) => {
       res.writeHead(429, { 'retry-after': '2' });
       res.end();
     };
-    const limited = await failure(() => fresh().apply(request(), never));
+    const limited = await catchUpstreamError(() => fresh().apply(request(), never));
     expect([limited.kind, limited.details.retryAfterMs]).toEqual(['rate_limited', 2_000]);
     answer = (_call, res) => json(res, 200, { access_token: 'x', token_type: 'mac' });
-    expect((await failure(() => fresh().apply(request(), never))).kind).toBe('parse');
+    expect((await catchUpstreamError(() => fresh().apply(request(), never))).kind).toBe('parse');
   });
 
   it('classifies an unreachable token endpoint as network and a silent one as timeout', async () => {
@@ -267,7 +257,7 @@ describe('OAuth 2 client credentials', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const unreachable = await failure(() =>
+    const unreachable = await catchUpstreamError(() =>
       createAuthenticator(
         'crm',
         auth({ ...oauthConfig(), tokenUrl: `http://127.0.0.1:${port}/token` }),
@@ -282,7 +272,7 @@ describe('OAuth 2 client credentials', () => {
     answer = (_call, res) => {
       release = () => json(res, 200, {});
     };
-    const pending = failure(() =>
+    const pending = catchUpstreamError(() =>
       createAuthenticator('crm', oauthConfig(), {
         secrets,
         clock,

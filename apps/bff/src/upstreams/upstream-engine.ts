@@ -93,6 +93,10 @@ const notSentKinds: ReadonlySet<ErrorKind> = new Set([
 ]);
 const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
+/** A call's outcome before its latency is known, and which fallback (if any) produced it. */
+type Settled = DistributiveOmit<CallOutcome, 'latencyMs'> & { fallback?: 'static' | 'failover' };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 function mayFailOver(op: OperationRuntime, error: UpstreamError): boolean {
   if (!failoverKinds.has(error.kind)) return false;
   const refused = error.cause instanceof EgressRefusal;
@@ -314,6 +318,51 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     }
   }
 
+  /** What a call ends as once the primary has answered or failed: its own answer, a fallback, or the backup's. */
+  async function settle(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: CallRequest,
+    primary: Awaited<ReturnType<typeof callOne>>,
+  ): Promise<Settled> {
+    const base = { attempts: primary.attempts, cache: primary.cache, provider: integration.name };
+    if (primary.ok) {
+      const degraded = primary.stale && { reason: primary.stale, via: 'stale' as const };
+      return { ok: true, data: primary.data, ...base, ...(degraded && { degraded }) };
+    }
+    const reason = toSourceError(primary.error);
+    const plan = op.config.fallback;
+    if (!plan || !mayFailOver(op, primary.error)) return { ok: false, error: reason, ...base };
+    if ('static' in plan) {
+      return {
+        ok: true,
+        data: plan.static,
+        ...base,
+        degraded: { reason, via: 'static' },
+        fallback: 'static',
+      };
+    }
+    const backup = integrations.get(plan.integration);
+    const backupOp = backup?.operations.get(plan.operation);
+    if (!backup || !backupOp)
+      throw new Error(`Unknown fallback ${plan.integration}.${plan.operation}`);
+    const second = await callOne(backup, backupOp, request);
+    const tried = {
+      attempts: primary.attempts + second.attempts,
+      cache: second.cache,
+      provider: backup.name,
+    };
+    return second.ok
+      ? {
+          ok: true,
+          data: second.data,
+          ...tried,
+          degraded: { reason, via: 'failover' },
+          fallback: 'failover',
+        }
+      : { ok: false, error: toSourceError(second.error), ...tried, fallback: 'failover' };
+  }
+
   async function call(request: CallRequest): Promise<CallOutcome> {
     const integration = integrations.get(request.integration);
     const op = integration?.operations.get(request.operation);
@@ -322,62 +371,8 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     const startedWall = deps.wallNow();
     const started = clock.now();
     const primary = await callOne(integration, op, request);
-    let outcome: CallOutcome;
-    let fallback: 'static' | 'failover' | undefined;
-    const base = { attempts: primary.attempts, cache: primary.cache, provider: integration.name };
-
-    if (primary.ok) {
-      outcome = {
-        ok: true,
-        data: primary.data,
-        ...base,
-        latencyMs: 0,
-        ...(primary.stale && { degraded: { reason: primary.stale, via: 'stale' as const } }),
-      };
-    } else {
-      const reason = toSourceError(primary.error);
-      const plan = op.config.fallback;
-      if (plan && mayFailOver(op, primary.error)) {
-        if ('static' in plan) {
-          fallback = 'static';
-          outcome = {
-            ok: true,
-            data: plan.static,
-            ...base,
-            latencyMs: 0,
-            degraded: { reason, via: 'static' },
-          };
-        } else {
-          const backup = integrations.get(plan.integration);
-          const backupOp = backup?.operations.get(plan.operation);
-          if (!backup || !backupOp)
-            throw new Error(`Unknown fallback ${plan.integration}.${plan.operation}`);
-          const second = await callOne(backup, backupOp, request);
-          fallback = 'failover';
-          outcome = second.ok
-            ? {
-                ok: true,
-                data: second.data,
-                attempts: primary.attempts + second.attempts,
-                cache: second.cache,
-                provider: backup.name,
-                latencyMs: 0,
-                degraded: { reason, via: 'failover' },
-              }
-            : {
-                ok: false,
-                error: toSourceError(second.error),
-                attempts: primary.attempts + second.attempts,
-                cache: second.cache,
-                provider: backup.name,
-                latencyMs: 0,
-              };
-        }
-      } else {
-        outcome = { ok: false, error: reason, ...base, latencyMs: 0 };
-      }
-    }
-    outcome.latencyMs = clock.now() - started;
+    const { fallback, ...settled } = await settle(integration, op, request, primary);
+    const outcome: CallOutcome = { ...settled, latencyMs: clock.now() - started };
 
     bus.publish({
       type: 'upstream.call',

@@ -14,12 +14,12 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { IntegrationSchema, type IntegrationConfig } from '@switchboard/shared/catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config';
-import { isUpstreamError, type UpstreamError } from '../../resilience/upstream-error';
 import { isEgressRefusal } from '../../upstreams/egress-guard';
 import type { HttpTransport, TransportRequest } from '../../upstreams/http-transport';
 import type { Resolver } from './guarded-lookup';
 import { createUndiciTransport } from './undici-transport';
 import { spkiSha256 } from './upstream-tls';
+import { catchUpstreamError } from '../../resilience/catch-upstream-error';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-tls-'));
 const file = (name: string) => join(dir, name);
@@ -143,16 +143,6 @@ const get = (
     ...extra,
   });
 
-async function failure(run: () => Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await run();
-  } catch (err) {
-    if (isUpstreamError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected an UpstreamError');
-}
-
 describe('spkiSha256', () => {
   it('matches the pin the openssl CLI computes', () => {
     expect(spkiSha256(readFileSync(file('server.crt')))).toBe(opensslPin(file('server.crt')));
@@ -194,7 +184,7 @@ describe('createUndiciTransport: mTLS and pinning', () => {
       resolve: toLoopback,
     });
     try {
-      const error = await failure(() =>
+      const error = await catchUpstreamError(() =>
         get(transport, 'pinned', `https://localhost:${httpsPort}/hello`),
       );
       expect(error.kind).toBe('network');
@@ -244,7 +234,7 @@ describe('createUndiciTransport: egress', () => {
       resolve: toLoopback,
     });
     try {
-      const error = await failure(() =>
+      const error = await catchUpstreamError(() =>
         get(transport, 'rebinding', `http://public.example:${httpPort}/`),
       );
       expect(isEgressRefusal(error)).toBe(true);
@@ -277,9 +267,13 @@ describe('createUndiciTransport: egress', () => {
       integrations: { api: integration({ baseUrl: 'https://api.example/v1' }) },
     });
     try {
-      const literal = await failure(() => get(transport, 'api', `https://127.0.0.1:${httpPort}/`));
+      const literal = await catchUpstreamError(() =>
+        get(transport, 'api', `https://127.0.0.1:${httpPort}/`),
+      );
       expect(literal.message).toMatch(/127\.0\.0\.1 is a loopback address/);
-      const unnamed = await failure(() => get(transport, undefined, 'https://api.example/v1'));
+      const unnamed = await catchUpstreamError(() =>
+        get(transport, undefined, 'https://api.example/v1'),
+      );
       expect(unnamed.message).toMatch(/names no integration/);
       expect(seen.length).toBe(before);
     } finally {
@@ -305,14 +299,14 @@ describe('createUndiciTransport: compression', () => {
   it('refuses a body that decompresses past maxBodyBytes, and a plain one past it', async () => {
     const { transport, close } = createUndiciTransport({ maxBodyBytes: 1_000 });
     try {
-      const bomb = await failure(() =>
+      const bomb = await catchUpstreamError(() =>
         get(transport, undefined, `http://127.0.0.1:${httpPort}/bomb`),
       );
       expect([bomb.kind, bomb.message]).toEqual([
         'parse',
         'the response body is larger than 1000 bytes',
       ]);
-      const plain = await failure(() =>
+      const plain = await catchUpstreamError(() =>
         get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`),
       );
       expect(plain.kind).toBe('parse');
