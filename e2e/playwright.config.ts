@@ -1,6 +1,10 @@
 // Playwright against the real BFF (with its sandbox upstreams) and Debian's Chromium; never a downloaded browser.
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // One free port per run, chosen here and handed to workers through the environment they inherit.
 async function freePort(): Promise<number> {
@@ -19,6 +23,17 @@ async function freePort(): Promise<number> {
 }
 process.env.SWITCHBOARD_E2E_PORT ??= String(await freePort());
 const port = process.env.SWITCHBOARD_E2E_PORT;
+// A fresh database and admin password per run; workers inherit them through the environment.
+process.env.SWITCHBOARD_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'switchboard-e2e-'));
+process.env.SWITCHBOARD_E2E_ADMIN_PASSWORD ??= randomBytes(18).toString('base64url');
+// The sandbox's upstream credentials, pinned so the secret-scanning journey knows what to look for.
+export const sandboxSecretNames = [
+  'SANDBOX_PAYMENTS_CLIENT_SECRET',
+  'SANDBOX_EMAIL_API_KEY',
+  'SANDBOX_EMAIL_BACKUP_API_KEY',
+  'SANDBOX_ANALYTICS_HMAC_SECRET',
+] as const;
+for (const name of sandboxSecretNames) process.env[name] ??= `e2e_${randomBytes(24).toString('hex')}`;
 const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
@@ -61,6 +76,9 @@ export default defineConfig({
       SWITCHBOARD_HOST: '127.0.0.1',
       SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '4',
       SWITCHBOARD_LOG_LEVEL: 'warn',
+      SWITCHBOARD_DATA_DIR: process.env.SWITCHBOARD_E2E_DATA_DIR,
+      SWITCHBOARD_ADMIN_PASSWORD: process.env.SWITCHBOARD_E2E_ADMIN_PASSWORD,
+      ...Object.fromEntries(sandboxSecretNames.map((name) => [name, process.env[name] ?? ''])),
     },
   },
 });

@@ -1,10 +1,11 @@
 // Journey: the overview shows every sandbox upstream, updates live, and reflects an injected failure.
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { IntegrationListSchema } from '@switchboard/shared/integrations';
 import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
+import { expect, test, type Api } from './fixtures';
 
-async function providerNames(request: APIRequestContext): Promise<string[]> {
-  const response = await request.get('/api/sandbox/providers');
+async function providerNames(api: Api): Promise<string[]> {
+  const response = await api.get('/api/sandbox/providers');
   expect(response.ok()).toBe(true);
   return SandboxProviderListSchema.parse(await response.json()).providers.map((p) => p.name);
 }
@@ -13,15 +14,15 @@ async function chartPoints(page: Page): Promise<number> {
   return Number(await page.getByTestId('latency-chart').getAttribute('data-points'));
 }
 
-test.afterEach(async ({ request }) => {
-  expect((await request.post('/api/sandbox/reset')).ok()).toBe(true);
+test.afterEach(async ({ api }) => {
+  expect((await api.send('POST', '/api/sandbox/reset')).ok()).toBe(true);
 });
 
 test('shows every upstream with its status and a chart that gains points', async ({
-  page,
-  request,
+  signedIn: page,
+  api,
 }) => {
-  const names = await providerNames(request);
+  const names = await providerNames(api);
   expect(names.length).toBeGreaterThanOrEqual(3);
   await page.goto('/');
   for (const name of names) {
@@ -35,7 +36,7 @@ test('shows every upstream with its status and a chart that gains points', async
   const before = await chartPoints(page);
   await expect.poll(() => chartPoints(page), { timeout: 5_000 }).toBeGreaterThan(before);
   // A line is drawn per integration (the providers above plus the identity provider).
-  const listed = await request.get('/api/integrations');
+  const listed = await api.get('/api/integrations');
   const integrations = IntegrationListSchema.parse(await listed.json()).items;
   await expect(page.locator('[data-testid="latency-chart"] .recharts-line')).toHaveCount(
     integrations.length,
@@ -43,14 +44,14 @@ test('shows every upstream with its status and a chart that gains points', async
 });
 
 test('an upstream flipped to failing through the control API shows as failing', async ({
-  page,
-  request,
+  signedIn: page,
+  api,
 }) => {
   await page.goto('/');
   const row = page.getByTestId('source-row-payments');
   await expect(row.getByTestId('source-status')).toHaveText(/OK/);
 
-  const flip = await request.patch('/api/sandbox/providers/payments', { data: { failureRate: 1 } });
+  const flip = await api.send('PATCH', '/api/sandbox/providers/payments', { failureRate: 1 });
   expect(flip.ok()).toBe(true);
 
   // Its last good answer may stand in for a while (stale-if-error): either way the row says why.
@@ -60,16 +61,16 @@ test('an upstream flipped to failing through the control API shows as failing', 
   await expect(page.getByTestId('source-row-users').getByTestId('source-status')).toHaveText(/OK/);
 
   // The provider recovers and an operator releases the breaker: the row is OK again.
-  await request.post('/api/sandbox/reset');
-  const release = await request.post('/api/integrations/payments/breaker', {
-    data: { action: 'release' },
+  await api.send('POST', '/api/sandbox/reset');
+  const release = await api.send('POST', '/api/integrations/payments/breaker', {
+    action: 'release',
   });
   expect(release.ok()).toBe(true);
   await expect(row.getByTestId('source-status')).toHaveText(/OK/);
 });
 
 test('falls back to SSE when the WebSocket cannot open, and keeps the chart live', async ({
-  page,
+  signedIn: page,
 }) => {
   // Refuse every socket the page opens: the console must switch to Server-Sent Events.
   await page.routeWebSocket('**/api/ws', (ws) =>

@@ -1,6 +1,12 @@
 // createApp(deps): the whole BFF as one Hono app plus its lifecycle. No runtime-specific imports here.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { createAdminRoutes } from './auth/admin.routes';
+import type { AuthServices } from './auth/auth-services';
+import { createAuthRoutes, type LoginGuard } from './auth/auth.routes';
+import { identify, principalOf, requireRole } from './auth/guards';
+import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/request-origin';
+import { rateLimit } from './security/rate-limit';
 import { requestId } from 'hono/request-id';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { createEventBus, type EventBus } from './events/event-bus';
@@ -28,8 +34,23 @@ import { runView } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
 
+/** Inbound defences; the runtime knows the socket address and whether TLS is in front. */
+export interface SecurityDeps extends OriginPolicy {
+  /** The caller's address (the socket's, or a trusted proxy's X-Forwarded-For). */
+  clientIp: (c: Context<AppEnv>) => string;
+  loginGuard: LoginGuard;
+  /**
+   * Requests per minute: per address for callers without a session, per session for signed-in
+   * ones (so operators behind one NAT do not share a budget, and a flood without a session is cut
+   * off by address).
+   */
+  limits: { perIpPerMinute: number; perSessionPerMinute: number };
+}
+
 export interface AppDeps {
   catalog: Catalog;
+  auth: AuthServices;
+  security: SecurityDeps;
   transport: HttpTransport;
   /** Builds each integration's authenticator; the secrets it needs stay behind this function. */
   authenticator: (integration: string, config: Catalog['integrations'][string]) => Authenticator;
@@ -65,7 +86,7 @@ export interface SwitchboardApp {
  * sb.start(); serve({ fetch: sb.app.fetch });
  */
 export function createApp(deps: AppDeps): SwitchboardApp {
-  const { catalog, logger, clock } = deps;
+  const { catalog, logger, clock, auth, security } = deps;
   const now = () => clock.now();
   const bus = createEventBus(logger);
   const hub = createStreamHub({ bufferSize: 120 });
@@ -95,7 +116,36 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     if (shuttingDown) c.header('connection', 'close');
   });
   app.use('*', requestLog(logger, now));
+  app.use('*', async function resolveClientIp(c, next) {
+    c.set('clientIp', security.clientIp(c));
+    return next();
+  });
+  const limitAnonymous = rateLimit({
+    name: 'ip',
+    points: security.limits.perIpPerMinute,
+    durationSec: 60,
+    key: (c) => (c.get('principal') ? undefined : c.get('clientIp')),
+  });
+  const limitSession = rateLimit({
+    name: 'session',
+    points: security.limits.perSessionPerMinute,
+    durationSec: 60,
+    key: (c) => c.get('principal')?.sessionId,
+  });
+  for (const path of ['/api/*', '/auth/*']) {
+    app.use(path, identify(auth.sessions), limitAnonymous, limitSession);
+  }
+  app.use('*', requireSameOrigin(security));
   app.use('/api/*', requireJson());
+  app.use('/auth/*', requireJson());
+  app.use('/api/*', async function requireSession(c, next) {
+    // The API description is public: it documents, it does not disclose data.
+    if (c.req.path !== '/api/openapi.json') principalOf(c);
+    return next();
+  });
+  // Viewers read; every change needs an operator; the admin API needs an admin.
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/api/*', requireRole('operator'));
+  app.use('/api/admin/*', requireRole('admin'));
   app.onError(createErrorHandler(logger));
 
   app.route(
@@ -105,11 +155,33 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       accepting: () => (shuttingDown ? 'shutting down' : undefined),
     }),
   );
+  app.route(
+    '/',
+    createAuthRoutes({
+      accounts: auth.accounts,
+      sessions: auth.sessions,
+      audit: auth.audit,
+      loginGuard: security.loginGuard,
+      now: Date.now,
+    }),
+  );
+  app.route(
+    '/',
+    createAdminRoutes({
+      accounts: auth.accounts,
+      sessions: auth.sessions,
+      store: auth.store,
+      audit: auth.audit,
+    }),
+  );
   app.use('/api/views/*', compress());
   app.use('/api/integrations', compress());
   app.use('/api/calls', compress());
   app.route('/', createViewRoutes({ client: engine, now, plans }));
-  app.route('/', createIntegrationRoutes({ integrations: engine.integrations, calls, clock }));
+  app.route(
+    '/',
+    createIntegrationRoutes({ integrations: engine.integrations, calls, clock, audit: auth.audit }),
+  );
   app.route(
     '/',
     createRealtimeRoutes({
@@ -117,6 +189,9 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       upgradeWebSocket: deps.upgradeWebSocket,
       sseHeartbeatMs: 15_000,
       sseMaxQueued: 256,
+      allowOrigin: (c) => isAllowedOrigin(c, c.req.header('origin'), security),
+      onSessionRevoked: (listener) => void auth.sessions.onRevoke(listener),
+      wsMessagesPerSecond: 20,
     }),
   );
   const overview = plans.get('overview');
@@ -126,6 +201,19 @@ export function createApp(deps: AppDeps): SwitchboardApp {
           runView({ client: engine, now }, overview, AbortSignal.timeout(overview.deadlineMs)),
         )
       : undefined;
+  app.on(['POST', 'PUT', 'PATCH'], '/api/sandbox/*', async function auditSandboxChange(c, next) {
+    await next();
+    if (!c.res.ok) return;
+    // Validated already (and cached by Hono), so this is the change as applied.
+    const change: unknown = await c.req.json().catch(() => null);
+    await auth.audit.record({
+      action: 'sandbox.changed',
+      actor: principalOf(c).username,
+      ip: c.get('clientIp'),
+      target: `${c.req.method} ${c.req.path}`,
+      details: { change },
+    });
+  });
   if (deps.sandbox)
     app.route('/', createSandboxRoutes(deps.sandbox.controls, traffic ? { traffic } : {}));
 

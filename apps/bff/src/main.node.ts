@@ -1,6 +1,6 @@
 // Node entry point: read settings, start the server, shut down gracefully on SIGTERM/SIGINT.
-import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config/config';
+import { createRedactingLogger } from './runtime/node/logger';
 import { startServer } from './runtime/node/server';
 
 async function main() {
@@ -14,17 +14,19 @@ async function main() {
     }
     throw err;
   }
-  const logger = pino({
-    level: config.logLevel,
-    redact: {
-      paths: ['*.authorization', '*.cookie', '*.headers.authorization', '*.headers.cookie'],
-      censor: '[redacted]',
-    },
-  });
+  const { logger, addSecrets } = createRedactingLogger({ level: config.logLevel });
+  if (config.adminPassword) addSecrets([config.adminPassword]);
 
-  const server = await startServer(config, logger, { env: process.env });
+  const server = await startServer(config, logger, { env: process.env, onSecrets: addSecrets });
   logger.info({ url: server.url, sandbox: config.sandbox.enabled }, 'switchboard listening');
   process.stdout.write(`\n  Switchboard is running at ${server.url}\n\n`);
+  if (server.generatedAdminPassword) {
+    // Printed once to the terminal, never logged: only its hash is stored.
+    process.stdout.write(
+      `  First start: sign in as "admin" with the password\n\n      ${server.generatedAdminPassword}\n\n` +
+        '  It is shown only this once. Set SWITCHBOARD_ADMIN_PASSWORD before the first start to choose it.\n\n',
+    );
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from './config/config';
+import { signIn, testEnv, type TestClient } from './auth/test-session';
 import { silentLogger } from './http/logger';
 import { startServer, type RunningServer } from './runtime/node/server';
 
@@ -19,6 +20,7 @@ const OpenApiDocumentSchema = z.object({
 const consolePage = '<!doctype html><title>Switchboard console</title>';
 
 let server: RunningServer | undefined;
+let api: TestClient;
 let webDir: string | undefined;
 
 function running(): RunningServer {
@@ -33,9 +35,10 @@ beforeAll(async () => {
   webDir = await mkdtemp(join(tmpdir(), 'switchboard-web-'));
   await writeFile(join(webDir, 'index.html'), consolePage);
   server = await startServer(
-    loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0', SWITCHBOARD_WEB_DIR: webDir }),
+    loadConfig(testEnv({ SWITCHBOARD_WEB_DIR: webDir })),
     silentLogger,
   );
+  api = await signIn(url(''));
 });
 
 afterAll(async () => {
@@ -45,7 +48,7 @@ afterAll(async () => {
 
 describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3.1 document listing every route with its method', async () => {
-    const response = await fetch(url('/api/openapi.json'));
+    const response = await api.fetch(url('/api/openapi.json'));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const doc = OpenApiDocumentSchema.parse(await response.json());
@@ -68,7 +71,7 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('names the shared schemas, so clients can generate types from them', async () => {
-    const doc = OpenApiDocumentSchema.parse(await (await fetch(url('/api/openapi.json'))).json());
+    const doc = OpenApiDocumentSchema.parse(await (await api.fetch(url('/api/openapi.json'))).json());
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['ErrorBody', 'ViewResult', 'SandboxProvider', 'ProviderFaultsPatch']),
     );
@@ -77,7 +80,7 @@ describe('GET /api/openapi.json', () => {
 
 describe('unknown routes', () => {
   it('serves the console for a page navigation outside /api (the control for the cases below)', async () => {
-    const response = await fetch(url('/some/page'), { headers: { accept: 'text/html' } });
+    const response = await api.fetch(url('/some/page'), { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toBe(consolePage);
@@ -97,7 +100,7 @@ describe('unknown routes', () => {
   it.each(cases)(
     '$method $path (Accept: $accept) answers a JSON 404',
     async ({ method, path, accept, body }) => {
-      const response = await fetch(url(path), {
+      const response = await api.fetch(url(path), {
         method,
         headers: { accept, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body }),

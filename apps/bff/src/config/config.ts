@@ -7,6 +7,18 @@ const booleanFlag = z
   })
   .transform((v) => v === 'on' || v === 'true' || v === '1');
 
+/** A comma-separated list of `item`s; blanks ignored. */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(item));
+
+const originSchema = z
+  .string()
+  .regex(/^https?:\/\/[^/\s]+$/i, 'use scheme://host[:port] with no path, e.g. https://ops.example.com')
+  .transform((v) => v.toLowerCase());
+
 const EnvSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65_535).default(8080),
   SWITCHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
@@ -23,6 +35,20 @@ const EnvSchema = z.object({
   SWITCHBOARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Path to the catalog file (YAML or JSON); unset in sandbox mode means the sandbox's own catalog. */
   SWITCHBOARD_CONFIG: z.string().min(1).optional(),
+  /** SQLite files, signing keys: everything the embedded default persists. */
+  SWITCHBOARD_DATA_DIR: z.string().min(1).default('.data'),
+  /** The first admin's password; when unset on first start one is generated and printed once. */
+  SWITCHBOARD_ADMIN_PASSWORD: z.string().min(12, 'use at least 12 characters').max(1024).optional(),
+  /** Other origins the console may be served from (the BFF's own origin is always allowed). */
+  SWITCHBOARD_ALLOWED_ORIGINS: commaList(originSchema).default([]),
+  /** Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, as IPs or CIDR ranges. */
+  SWITCHBOARD_TRUSTED_PROXIES: commaList(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'use IPs or CIDR ranges')).default([]),
+  SWITCHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  SWITCHBOARD_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(8 * 60),
+  /** How long a just-rotated refresh token still yields its successor (tabs refreshing at once). */
+  SWITCHBOARD_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  SWITCHBOARD_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(90 * 24).default(7 * 24),
 });
 
 export type Config = {
@@ -34,6 +60,16 @@ export type Config = {
   shutdownGraceMs: number;
   /** The catalog file to load with `loadCatalogFile`, when one is configured. */
   configFile: string | undefined;
+  dataDir: string;
+  /** A secret: never log the config object whole. */
+  adminPassword: string | undefined;
+  security: {
+    allowedOrigins: string[];
+    trustedProxies: string[];
+    ratePerMinute: number;
+    sessionRatePerMinute: number;
+  };
+  sessions: { idleMs: number; absoluteMs: number; reuseGraceMs: number };
 };
 
 /** Thrown when settings are invalid; its message lists every problem, one per line. */
@@ -62,7 +98,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+        // Secrets are named, never echoed: start-up errors end up in logs.
+        const shown = /PASSWORD|SECRET|TOKEN|KEY/.test(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
@@ -78,5 +116,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
     configFile: e.SWITCHBOARD_CONFIG,
+    dataDir: e.SWITCHBOARD_DATA_DIR,
+    adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,
+    security: {
+      allowedOrigins: e.SWITCHBOARD_ALLOWED_ORIGINS,
+      trustedProxies: e.SWITCHBOARD_TRUSTED_PROXIES,
+      ratePerMinute: e.SWITCHBOARD_RATE_LIMIT_PER_MINUTE,
+      sessionRatePerMinute: e.SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE,
+    },
+    sessions: {
+      idleMs: e.SWITCHBOARD_SESSION_IDLE_MINUTES * 60_000,
+      absoluteMs: e.SWITCHBOARD_SESSION_MAX_HOURS * 3600_000,
+      reuseGraceMs: e.SWITCHBOARD_REFRESH_REUSE_GRACE_SECONDS * 1000,
+    },
   };
 }

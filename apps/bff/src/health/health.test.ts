@@ -2,6 +2,7 @@
 import { ReadinessSchema } from '@switchboard/shared/health';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config';
+import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 
@@ -17,7 +18,7 @@ const readyz = async () => {
 
 beforeAll(async () => {
   server = await startServer(
-    loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
+    loadConfig(testEnv()),
     silentLogger,
   );
 });

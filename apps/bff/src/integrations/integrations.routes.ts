@@ -8,6 +8,8 @@ import {
   type IntegrationState,
 } from '@switchboard/shared/integrations';
 import { NameSchema } from '@switchboard/shared/upstreams';
+import type { AuditLog } from '../auth/audit';
+import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
@@ -79,6 +81,7 @@ const listCalls = createRoute({
 
 export interface IntegrationRoutesDeps {
   integrations: ReadonlyMap<string, IntegrationRuntime>;
+  audit: AuditLog;
   calls: RecentCalls;
   clock: Clock;
 }
@@ -143,12 +146,20 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
       );
     })
     .openapi(getIntegration, (c) => c.json(stateOf(find(c.req.valid('param').name)), 200))
-    .openapi(controlBreaker, (c) => {
+    .openapi(controlBreaker, async (c) => {
       const integration = find(c.req.valid('param').name);
       const { action } = c.req.valid('json');
+      const from = integration.breaker.snapshot();
       if (action === 'force-open') integration.breaker.forceOpen();
       else if (action === 'force-closed') integration.breaker.forceClosed();
       else integration.breaker.release();
+      await deps.audit.record({
+        action: 'breaker.forced',
+        actor: principalOf(c).username,
+        ip: c.get('clientIp'),
+        target: `integration:${integration.name}`,
+        details: { action, from: { state: from.state, forced: from.forced } },
+      });
       return c.json(stateOf(integration), 200);
     })
     .openapi(listCalls, (c) => {

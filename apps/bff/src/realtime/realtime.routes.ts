@@ -5,7 +5,10 @@ import type { UpgradeWebSocket } from 'hono/ws';
 import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
 import { parseResumePoint } from '@switchboard/shared/stream';
-import type { StreamHub } from './stream-hub';
+import type { Context, MiddlewareHandler } from 'hono';
+import { principalOf } from '../auth/guards';
+import { errorResponse } from '../http/errors';
+import type { StreamHub, Subscriber } from './stream-hub';
 
 export interface RealtimeDeps {
   hub: StreamHub;
@@ -14,6 +17,12 @@ export interface RealtimeDeps {
   sseHeartbeatMs: number;
   /** Messages an SSE client may fall behind before it is dropped (it reconnects and resumes). */
   sseMaxQueued: number;
+  /** Whether a stream may be opened from this page's origin (checked at upgrade: 403 otherwise). */
+  allowOrigin: (c: Context<AppEnv>) => boolean;
+  /** Registers for session revocations, so a revoked session's streams end (1008). */
+  onSessionRevoked: (listener: (sessionId: string) => void) => void;
+  /** Messages a WebSocket client may send per second before it is closed with 1008. */
+  wsMessagesPerSecond: number;
 }
 
 const resumeQuery = z.object({
@@ -65,9 +74,39 @@ const retryBytes = encoder.encode('retry: 2000\n\n');
 
 export function createRealtimeRoutes(deps: RealtimeDeps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  // Live streams by session, so a revocation reaches every tab and transport of that session.
+  const bySession = new Map<string, Set<Subscriber>>();
+  deps.onSessionRevoked((sessionId) => {
+    const subscribers = bySession.get(sessionId);
+    bySession.delete(sessionId);
+    for (const s of subscribers ?? []) s.close(1008, 'session revoked');
+  });
+  /** Subscribes on behalf of the signed-in session; the returned function undoes both. */
+  const subscribe = (sessionId: string, subscriber: Subscriber, resume?: { epoch: string; seq: number }) => {
+    const own = bySession.get(sessionId) ?? new Set();
+    bySession.set(sessionId, own.add(subscriber));
+    const unsubscribe = deps.hub.subscribe(subscriber, resume);
+    return () => {
+      unsubscribe();
+      own.delete(subscriber);
+      if (own.size === 0 && bySession.get(sessionId) === own) bySession.delete(sessionId);
+    };
+  };
+  const checkStreamAccess: MiddlewareHandler<AppEnv> = async function checkStreamAccess(c, next) {
+    principalOf(c);
+    // Browsers always send Origin on a WebSocket upgrade; a page on another site must not ride
+    // the operator's cookies into a live stream (cross-site WebSocket hijacking).
+    const origin = c.req.header('origin');
+    if ((origin !== undefined || c.req.path === '/api/ws') && !deps.allowOrigin(c))
+      return errorResponse(c, 403, 'forbidden', `Live streams cannot be opened from origin ${origin ?? '(none)'}.`);
+    return next();
+  };
+  app.use('/api/stream', checkStreamAccess);
+  app.use('/api/ws', checkStreamAccess);
 
   app.openapi(streamRoute, (c) => {
     const resume = parseResumePoint(c.req.valid('query').resume ?? c.req.header('last-event-id'));
+    const { sessionId } = principalOf(c);
     let cleanup = () => {};
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -90,7 +129,7 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
           controller.enqueue(bytes);
         };
         controller.enqueue(retryBytes);
-        unsubscribe = deps.hub.subscribe({ send: (frame) => write(frame.sse), close: end }, resume);
+        unsubscribe = subscribe(sessionId, { send: (frame) => write(frame.sse), close: end }, resume);
         // The stream may have ended during replay (slow client, or a hub already closed).
         if (!open) unsubscribe();
       },
@@ -119,16 +158,27 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     },
     deps.upgradeWebSocket((c) => {
       const resume = parseResumePoint(c.req.query('resume'));
+      const { sessionId } = principalOf(c);
       let unsubscribe = () => {};
+      let windowStart = 0;
+      let received = 0;
       return {
         onOpen(_event, ws) {
-          unsubscribe = deps.hub.subscribe(
+          unsubscribe = subscribe(
+            sessionId,
             {
               send: (frame) => ws.send(frame.json),
               close: (code, reason) => ws.close(code, reason),
             },
             resume,
           );
+        },
+        onMessage(_event, ws) {
+          // A fixed one-second window: cheap, and enough to stop a client flooding the server.
+          const now = Date.now();
+          if (now - windowStart >= 1000) (windowStart = now), (received = 0);
+          received += 1;
+          if (received > deps.wsMessagesPerSecond) ws.close(1008, 'too many messages');
         },
         onClose() {
           unsubscribe();

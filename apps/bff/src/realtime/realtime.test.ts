@@ -12,8 +12,19 @@ import { Agent, get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../config/config';
+import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger, type Logger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
+
+/** Cookie and Origin of a signed-in operator, per server port: streams need a session. */
+const sessionHeaders = new Map<string, Record<string, string>>();
+const authHeaders = (port: number | string) => sessionHeaders.get(String(port)) ?? {};
+async function signInTo(running: RunningServer): Promise<RunningServer> {
+  const client: TestClient = await signIn(`http://127.0.0.1:${running.port}`, 'viewer');
+  const { cookie = '', origin } = client.headers();
+  sessionHeaders.set(String(running.port), { cookie, origin });
+  return running;
+}
 
 /** The app publishes one sample a second; waiting for one takes at most this long. */
 const sampleWaitMs = 3_000;
@@ -125,7 +136,7 @@ async function openSse(
   headers: Record<string, string> = {},
 ): Promise<SseClient> {
   const response = await fetch(`${baseUrl}${path}`, {
-    headers: { accept: 'text/event-stream', ...headers },
+    headers: { accept: 'text/event-stream', ...authHeaders(new URL(baseUrl).port), ...headers },
   });
   const queue = createQueue<StreamItem>();
   const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
@@ -178,7 +189,7 @@ async function openSse(
 }
 
 async function openWs(port: number, path: string): Promise<WsClient> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`);
+  const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: authHeaders(port) });
   const queue = createQueue<StreamItem>();
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     socket.on('close', (code, reason) => {
@@ -261,7 +272,8 @@ function createRecordingLogger(): { logger: Logger; warnings: string[] } {
  */
 function openNodeSse(agent: Agent, port: number): Promise<{ ended: Promise<void> } | 'refused'> {
   return new Promise((resolve) => {
-    const request = get({ host: '127.0.0.1', port, path: '/api/stream', agent }, (response) => {
+    const headers = authHeaders(port);
+    const request = get({ host: '127.0.0.1', port, path: '/api/stream', agent, headers }, (response) => {
       const ended = new Promise<void>((resolveEnd) => response.once('close', () => resolveEnd()));
       response.resume();
       resolve({ ended });
@@ -282,10 +294,7 @@ function running(): RunningServer {
 const baseUrl = () => `http://127.0.0.1:${running().port}`;
 
 beforeAll(async () => {
-  server = await startServer(
-    loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
-    silentLogger,
-  );
+  server = await signInTo(await startServer(loadConfig(testEnv()), silentLogger));
 });
 
 afterAll(async () => {
@@ -373,7 +382,9 @@ describe('GET /api/stream (SSE)', () => {
   });
 
   it('refuses a malformed ?resume= with 400 validation_failed', async () => {
-    const response = await fetch(`${baseUrl()}/api/stream?resume=12`);
+    const response = await fetch(`${baseUrl()}/api/stream?resume=12`, {
+      headers: authHeaders(running().port),
+    });
     expect(response.status).toBe(400);
     const body = ErrorBodySchema.parse(await response.json());
     expect(body.error.code).toBe('validation_failed');
@@ -444,13 +455,10 @@ describe('health and shutdown', () => {
   it('turns not ready on shutdown, closes WebSockets with 1001 and ends SSE streams', async () => {
     const { logger, warnings } = createRecordingLogger();
     const own = await startServer(
-      loadConfig({
-        PORT: '0',
-        SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0',
-        SWITCHBOARD_SHUTDOWN_GRACE_MS: '8000',
-      }),
+      loadConfig(testEnv({ SWITCHBOARD_SHUTDOWN_GRACE_MS: '8000' })),
       logger,
     );
+    await signInTo(own);
     let closing: Promise<void> | undefined;
     try {
       const ws = await openWs(own.port, '/api/ws');
@@ -493,13 +501,10 @@ describe('health and shutdown', () => {
   it('ends streams that reconnect during shutdown, so close() needs no grace period', async () => {
     const { logger, warnings } = createRecordingLogger();
     const own = await startServer(
-      loadConfig({
-        PORT: '0',
-        SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0',
-        SWITCHBOARD_SHUTDOWN_GRACE_MS: '500',
-      }),
+      loadConfig(testEnv({ SWITCHBOARD_SHUTDOWN_GRACE_MS: '500' })),
       logger,
     );
+    await signInTo(own);
     // One kept-alive socket, as a browser's EventSource reuses its connection when it reconnects.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {

@@ -13,10 +13,12 @@ import {
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config';
+import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 
 let server: RunningServer | undefined;
+let api: TestClient;
 
 function running(): RunningServer {
   if (!server) throw new Error('the BFF is not running: beforeAll did not complete');
@@ -28,7 +30,7 @@ const url = (path: string) => `http://127.0.0.1:${running().port}${path}`;
 const ValidationDetailsSchema = z.object({ target: z.string(), issues: z.array(FieldIssueSchema) });
 
 function patch(name: string, body: string, contentType = 'application/json'): Promise<Response> {
-  return fetch(url(`/api/sandbox/providers/${name}`), {
+  return api.fetch(url(`/api/sandbox/providers/${name}`), {
     method: 'PATCH',
     headers: { 'content-type': contentType },
     body,
@@ -36,7 +38,7 @@ function patch(name: string, body: string, contentType = 'application/json'): Pr
 }
 
 async function listProviders(): Promise<SandboxProvider[]> {
-  const response = await fetch(url('/api/sandbox/providers'));
+  const response = await api.fetch(url('/api/sandbox/providers'));
   expect(response.status).toBe(200);
   return SandboxProviderListSchema.parse(await response.json()).providers;
 }
@@ -63,13 +65,14 @@ async function validationIssues(response: Response): Promise<FieldIssue[]> {
 
 beforeAll(async () => {
   server = await startServer(
-    loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
+    loadConfig(testEnv()),
     silentLogger,
   );
+  api = await signIn(url(''), 'operator');
 });
 
 afterEach(async () => {
-  const response = await fetch(url('/api/sandbox/reset'), { method: 'POST' });
+  const response = await api.fetch(url('/api/sandbox/reset'), { method: 'POST' });
   expect(response.status).toBe(200);
 });
 
@@ -135,7 +138,7 @@ describe('PATCH /api/sandbox/providers/:name', () => {
   it('refuses a change that changes nothing, with or without a body', async () => {
     const empty = await validationIssues(await patch('users', JSON.stringify({})));
     expect(empty[0]?.message).toContain('at least one');
-    const response = await fetch(url('/api/sandbox/providers/users'), { method: 'PATCH' });
+    const response = await api.fetch(url('/api/sandbox/providers/users'), { method: 'PATCH' });
     expect(response.status).toBe(400);
   });
 
@@ -187,7 +190,7 @@ describe('PATCH /api/sandbox/providers/:name', () => {
     expect(failing.status).toBe(503);
     await failing.body?.cancel();
 
-    const reset = await fetch(url('/api/sandbox/reset'), { method: 'POST' });
+    const reset = await api.fetch(url('/api/sandbox/reset'), { method: 'POST' });
     expect(reset.status).toBe(200);
     const afterReset = SandboxProviderListSchema.parse(await reset.json()).providers.find(
       (p) => p.name === 'users',

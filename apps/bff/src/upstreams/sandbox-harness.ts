@@ -25,6 +25,7 @@ import {
   type ViewResult,
 } from '@switchboard/shared/upstreams';
 import { loadConfig } from '../config/config';
+import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 import type { RunningSandbox } from '../runtime/node/sandbox-servers';
@@ -166,6 +167,8 @@ export interface Harness {
   readonly server: RunningServer;
   readonly sandbox: RunningSandbox;
   readonly events: EventLog;
+  /** Signed in as an operator: cookie, Origin and X-CSRF on every request. */
+  readonly api: TestClient;
   url(path: string): string;
   /** PATCH /api/sandbox/providers/:name */
   setFaults(provider: string, patch: ProviderFaultsPatch): Promise<void>;
@@ -201,7 +204,7 @@ export async function startHarness(
   catalog: (baseUrls: ReadonlyMap<string, string>) => CatalogInput,
 ): Promise<Harness> {
   const server = await startServer(
-    loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
+    loadConfig(testEnv()),
     silentLogger,
     { catalog },
   );
@@ -212,6 +215,8 @@ export async function startHarness(
   }
   const events = recordEvents(server);
   const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
+  const api = await signIn(url(''), 'operator');
+  const fetch = (path: string, init?: RequestInit) => api.fetch(path, init);
   const post = (path: string, body: unknown, method = 'POST') =>
     fetch(url(path), {
       method,
@@ -223,6 +228,7 @@ export async function startHarness(
     server,
     sandbox,
     events,
+    api,
     url,
     async setFaults(provider, patch) {
       await json(await post(`/api/sandbox/providers/${provider}`, patch, 'PATCH'), 'PATCH faults');

@@ -477,21 +477,21 @@ describe('views over HTTP', () => {
   });
 
   it('answers 304 to If-None-Match while the overview is unchanged', async () => {
-    const first = await fetch(h().url('/api/views/overview'));
+    const first = await h().api.fetch(h().url('/api/views/overview'));
     expect(first.status).toBe(200);
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^W\/".+"$/);
     await first.arrayBuffer();
 
     // The summaries are cached for 1 s, so the data cannot have changed in between.
-    const second = await fetch(h().url('/api/views/overview'), {
+    const second = await h().api.fetch(h().url('/api/views/overview'), {
       headers: { 'if-none-match': etag ?? '' },
     });
     expect(second.status).toBe(304);
     expect(second.headers.get('etag')).toBe(etag);
     expect(await second.text()).toBe('');
 
-    const other = await fetch(h().url('/api/views/overview'), {
+    const other = await h().api.fetch(h().url('/api/views/overview'), {
       headers: { 'if-none-match': 'W/"something-else"' },
     });
     expect(other.status).toBe(200);
@@ -499,7 +499,7 @@ describe('views over HTTP', () => {
   });
 
   it('gzips a view for a client that accepts it', async () => {
-    const response = await fetch(h().url('/api/views/user-profile'), {
+    const response = await h().api.fetch(h().url('/api/views/user-profile'), {
       headers: { 'accept-encoding': 'gzip' },
     });
     expect(response.status).toBe(200);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config/config';
+import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
 import { startServer } from '../runtime/node/server';
 import { sandboxCatalogConfig } from '../sandbox/providers';
@@ -229,7 +230,7 @@ describe('start-up refuses unsafe or invalid configuration', () => {
   // happily with a catalog the file loader refuses. See the report.
   it('refuses the same private-IP catalog when it comes through options.catalog', async () => {
     const result = await startServer(
-      loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
+      loadConfig(testEnv()),
       silentLogger,
       {
         catalog: () => ({

@@ -10,11 +10,13 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogInput } from '@switchboard/shared/catalog';
 import { loadConfig } from '../config/config';
+import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { sandboxCatalogConfig } from '../sandbox/providers';
 import { silentLogger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 
 let server: RunningServer | undefined;
+let api: TestClient;
 /** Provider names as the control API lists them, so the views are checked against the running sandbox. */
 let providerNames: string[] = [];
 
@@ -26,7 +28,7 @@ function running(): RunningServer {
 const url = (path: string) => `http://127.0.0.1:${running().port}${path}`;
 
 async function patchProvider(name: string, patch: ProviderFaultsPatch): Promise<void> {
-  const response = await fetch(url(`/api/sandbox/providers/${name}`), {
+  const response = await api.fetch(url(`/api/sandbox/providers/${name}`), {
     method: 'PATCH',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(patch),
@@ -37,7 +39,7 @@ async function patchProvider(name: string, patch: ProviderFaultsPatch): Promise<
 
 async function runOverview(): Promise<{ status: number; elapsedMs: number; result: ViewResult }> {
   const start = performance.now();
-  const response = await fetch(url('/api/views/overview'));
+  const response = await api.fetch(url('/api/views/overview'));
   const body: unknown = await response.json();
   const elapsedMs = performance.now() - start;
   return { status: response.status, elapsedMs, result: ViewResultSchema.parse(body) };
@@ -84,11 +86,12 @@ function plainCatalog(urls: ReadonlyMap<string, string>): CatalogInput {
 
 beforeAll(async () => {
   server = await startServer(
-    loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0' }),
+    loadConfig(testEnv()),
     silentLogger,
     { catalog: plainCatalog },
   );
-  const response = await fetch(url('/api/sandbox/providers'));
+  api = await signIn(url(''), 'operator');
+  const response = await api.fetch(url('/api/sandbox/providers'));
   providerNames = SandboxProviderListSchema.parse(await response.json()).providers.map(
     (p) => p.name,
   );
@@ -212,7 +215,7 @@ describe('GET /api/views/overview', () => {
 
 describe('GET /api/views/:name errors', () => {
   it('answers 404 in the shared error shape for a view that does not exist', async () => {
-    const response = await fetch(url('/api/views/no-such-view'));
+    const response = await api.fetch(url('/api/views/no-such-view'));
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const body = ErrorBodySchema.parse(await response.json());
@@ -223,7 +226,7 @@ describe('GET /api/views/:name errors', () => {
   });
 
   it('answers 400 validation_failed for a view name that is not a valid name', async () => {
-    const response = await fetch(url('/api/views/BAD!'));
+    const response = await api.fetch(url('/api/views/BAD!'));
     expect(response.status).toBe(400);
     const body = ErrorBodySchema.parse(await response.json());
     expect(body.error.code).toBe('validation_failed');

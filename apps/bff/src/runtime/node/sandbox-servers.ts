@@ -25,6 +25,8 @@ export interface SandboxServerOptions {
   now?: () => number;
   /** Make providers demand credentials (see `SandboxOptions.enforceAuth`); off by default. */
   enforceAuth?: boolean;
+  /** The providers' credentials; generated when absent. */
+  secrets?: SandboxSecrets;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -50,7 +52,7 @@ export async function startSandboxServers(
   options: SandboxServerOptions = {},
 ): Promise<RunningSandbox> {
   const baseUrls = new Map<string, string>();
-  const secrets = generateSandboxSecrets();
+  const secrets = options.secrets ?? generateSandboxSecrets();
   const sandbox = createSandbox(
     {
       random: options.random ?? Math.random,

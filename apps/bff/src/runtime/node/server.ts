@@ -15,14 +15,25 @@ import { collectSecretRefs, createSecretStore, type SecretStore } from '../../co
 import type { Logger } from '../../http/logger';
 import { systemClock } from '../../resilience/clock';
 import { sandboxCatalogConfig } from '../../sandbox/providers';
+import { sandboxSecretNames, type SandboxSecrets } from '../../sandbox/provider-auth';
 import { createAuthenticator } from '../../upstreams/auth';
 import { startSandboxServers, type RunningSandbox } from './sandbox-servers';
 import { createStaticAssets } from './static-assets';
 import { createUndiciTransport } from './undici-transport';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { createAuthServices } from '../../auth/auth-services';
+import { createScryptHasher } from './scrypt-passwords';
+import { openDatabase } from './sqlite';
+import { createSqliteAuthStore } from './sqlite-auth-store';
+import { createClientIp, createIsTls } from '../../security/client-ip';
+import { createLoginThrottle } from '../../security/login-throttle';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
   sandbox: RunningSandbox | undefined;
+  /** Set on the first start when no admin password was configured: print it once, keep it nowhere. */
+  generatedAdminPassword: string | undefined;
   /** e.g. `http://127.0.0.1:8080` */
   url: string;
   port: number;
@@ -32,6 +43,17 @@ export interface RunningServer {
 
 /** Where `npm run build` in apps/web puts the console. */
 export const defaultWebDir = join(dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+
+/**
+ * The sandbox's credentials when the environment sets every one of them (e.g. a test that must
+ * know them to prove they never leak); otherwise the sandbox generates its own.
+ */
+function pinnedSandboxSecrets(env: Record<string, string | undefined>): { secrets?: SandboxSecrets } {
+  const entries = sandboxSecretNames.map((name) => [name, env[name]] as const);
+  return entries.every(([, v]) => v !== undefined && v.length >= 16)
+    ? { secrets: Object.fromEntries(entries) as SandboxSecrets }
+    : {};
+}
 
 /** Frames larger than this close the socket with 1009 (message too big). */
 const maxWebSocketFrameBytes = 64 * 1024;
@@ -47,6 +69,8 @@ export async function startServer(
     env?: Record<string, string | undefined>;
     /** Tests: a catalog of their own over the sandbox providers, instead of the file or the sandbox's. */
     catalog?: (sandboxBaseUrls: ReadonlyMap<string, string>) => CatalogInput;
+    /** Receives every resolved secret value, e.g. so the logger can scrub them from its lines. */
+    onSecrets?: (values: string[]) => void;
     /** Benchmarks: sandbox providers that ask for no credentials, to compare with bare HTTP. */
     sandboxAuth?: boolean;
   } = {},
@@ -55,7 +79,10 @@ export async function startServer(
   const fileCatalog =
     config.configFile === undefined ? undefined : loadCatalogFile(config.configFile);
   const sandbox = config.sandbox.enabled
-    ? await startSandboxServers({ enforceAuth: options.sandboxAuth ?? true })
+    ? await startSandboxServers({
+        enforceAuth: options.sandboxAuth ?? true,
+        ...pinnedSandboxSecrets(options.env ?? {}),
+      })
     : undefined;
   let catalog: Catalog;
   let secrets: SecretStore;
@@ -81,6 +108,7 @@ export async function startServer(
     await sandbox?.close();
     throw err;
   }
+  options.onSecrets?.([...secrets.values(), ...Object.values(sandbox?.sandboxSecrets() ?? {})]);
   if (Object.keys(catalog.integrations).length === 0) {
     logger.warn(
       {},
@@ -94,8 +122,38 @@ export async function startServer(
   if (!existsSync(join(webDir, 'index.html'))) {
     logger.warn({ webDir }, 'no built console found: run `pnpm --filter @switchboard/web build`');
   }
+  const db = openDatabase(config.dataDir);
+  const auth = await createAuthServices({
+    store: createSqliteAuthStore(db),
+    passwords: createScryptHasher(),
+    now: Date.now,
+    policy: config.sessions,
+  });
+  const { generatedPassword } = await auth.accounts.ensureAdmin(config.adminPassword);
+  const peer = {
+    trustedProxies: config.security.trustedProxies,
+    remoteAddress: (c: Context) => getConnInfo(c).remote.address,
+  };
+  const pruneSessions = setInterval(() => {
+    auth.sessions.prune().catch((err: unknown) =>
+      logger.warn({ err: String(err) }, 'pruning ended sessions failed'),
+    );
+  }, 10 * 60_000);
+  pruneSessions.unref();
   const switchboard = createApp({
     catalog,
+    auth,
+    security: {
+      allowedOrigins: config.security.allowedOrigins,
+      clientIp: createClientIp(peer),
+      // Plain HTTP here; TLS terminates at a trusted proxy, which says so in X-Forwarded-Proto.
+      isTls: createIsTls(peer),
+      loginGuard: createLoginThrottle(),
+      limits: {
+        perIpPerMinute: config.security.ratePerMinute,
+        perSessionPerMinute: config.security.sessionRatePerMinute,
+      },
+    },
     transport: undici.transport,
     authenticator: (name, integration) =>
       createAuthenticator(name, integration.auth, {
@@ -165,9 +223,18 @@ export async function startServer(
         for (const socket of wss.clients) socket.terminate();
       }
       await Promise.all([sandbox?.close(), undici.close()]);
+      clearInterval(pruneSessions);
+      db.close();
     })());
 
   const displayHost =
     config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
-  return { switchboard, sandbox, url: `http://${displayHost}:${port}`, port, close };
+  return {
+    switchboard,
+    sandbox,
+    generatedAdminPassword: generatedPassword,
+    url: `http://${displayHost}:${port}`,
+    port,
+    close,
+  };
 }

@@ -1,0 +1,200 @@
+// Sign-in endpoints: local login, refresh, logout, who am I, and which providers the page offers.
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { AuthProvidersSchema, LoginRequestSchema, MeSchema, type Me } from '@switchboard/shared/auth';
+import type { Context } from 'hono';
+import { AppError } from '../http/app-error';
+import type { AppEnv } from '../http/app-env';
+import { validationHook } from '../http/errors';
+import { errorContent, jsonContent } from '../http/openapi';
+import type { Accounts } from './accounts';
+import type { AuditLog } from './audit';
+import { clearSessionCookies, readRefreshCookie, setSessionCookies } from './cookies';
+import { principalOf } from './guards';
+import type { ClientMeta, SessionService } from './sessions';
+
+/** Brute-force protection for sign-in; see security/login-throttle.ts. */
+export interface LoginGuard {
+  check(
+    username: string,
+    ip: string,
+  ): Promise<{ allowed: true } | { allowed: false; retryAfterSec: number; reason: 'username' | 'ip' }>;
+  recordFailure(username: string, ip: string): Promise<void>;
+  recordSuccess(username: string, ip: string): Promise<void>;
+}
+
+export interface AuthRoutesDeps {
+  accounts: Accounts;
+  sessions: SessionService;
+  audit: AuditLog;
+  loginGuard: LoginGuard;
+  now: () => number;
+  /** The single-sign-on button, when OpenID Connect is configured. */
+  oidc?: { name: string };
+}
+
+const csrfNote = 'Needs the header `X-CSRF: 1` and a same-origin `Origin`.';
+
+const login = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  summary: 'Sign in with a local account; sets the session cookies',
+  description: csrfNote,
+  request: { body: { required: true, content: { 'application/json': { schema: LoginRequestSchema } } } },
+  responses: {
+    200: jsonContent(MeSchema, 'Signed in; `__Host-sb_access` and `__Secure-sb_refresh` are set'),
+    400: errorContent('Invalid body'),
+    401: errorContent('Wrong username or password'),
+    403: errorContent('Account disabled, or the CSRF check failed'),
+    429: errorContent('Too many failed attempts; see Retry-After'),
+  },
+});
+
+const refresh = createRoute({
+  method: 'post',
+  path: '/auth/refresh',
+  summary: 'Rotate the refresh token and get a new access token',
+  description: `${csrfNote} A reused refresh token revokes its whole session.`,
+  responses: {
+    200: jsonContent(MeSchema, 'New cookies set'),
+    401: errorContent('The session is over; sign in again'),
+  },
+});
+
+const logout = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  summary: 'End this session everywhere, including its live streams',
+  description: csrfNote,
+  responses: { 204: { description: 'Signed out; cookies cleared' } },
+});
+
+const me = createRoute({
+  method: 'get',
+  path: '/auth/me',
+  summary: 'The signed-in user and session',
+  responses: { 200: jsonContent(MeSchema, 'The caller'), 401: errorContent('No session') },
+});
+
+const providers = createRoute({
+  method: 'get',
+  path: '/auth/providers',
+  summary: 'How one can sign in: local accounts, and single sign-on when configured',
+  responses: { 200: jsonContent(AuthProvidersSchema, 'Providers') },
+});
+
+export const clientMeta = (c: Context<AppEnv>): ClientMeta => ({
+  ip: c.get('clientIp'),
+  userAgent: c.req.header('user-agent') ?? '',
+});
+
+export function createAuthRoutes(deps: AuthRoutesDeps) {
+  const { accounts, sessions, audit, loginGuard, now } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(login, async (c) => {
+    const { username, password } = c.req.valid('json');
+    const meta = clientMeta(c);
+    const gate = await loginGuard.check(username, meta.ip);
+    if (!gate.allowed) {
+      c.header('retry-after', String(gate.retryAfterSec));
+      await audit.record({
+        action: 'auth.login_failed',
+        outcome: 'failure',
+        actor: null,
+        ip: meta.ip,
+        target: `user:${username}`,
+        details: { reason: `locked out (${gate.reason})` },
+      });
+      throw new AppError(
+        429,
+        'rate_limited',
+        `Too many failed sign-ins ${gate.reason === 'ip' ? 'from this address' : 'for this account'}; try again in ${gate.retryAfterSec} s.`,
+        { details: { retryAfterSec: gate.retryAfterSec } },
+      );
+    }
+    const user = await accounts.verifyPassword(username, password);
+    if (!user) {
+      await loginGuard.recordFailure(username, meta.ip);
+      await audit.record({
+        action: 'auth.login_failed',
+        outcome: 'failure',
+        actor: null,
+        ip: meta.ip,
+        target: `user:${username}`,
+        details: { reason: 'wrong username or password' },
+      });
+      throw new AppError(401, 'unauthorized', 'Wrong username or password.');
+    }
+    if (user.disabled) {
+      await audit.record({
+        action: 'auth.login_failed',
+        outcome: 'failure',
+        actor: user.username,
+        ip: meta.ip,
+        target: `user:${user.username}`,
+        details: { reason: 'account disabled' },
+      });
+      throw new AppError(403, 'forbidden', 'This account is disabled; ask an admin to enable it.');
+    }
+    await loginGuard.recordSuccess(username, meta.ip);
+    const issued = await sessions.signIn(user, meta);
+    setSessionCookies(c, issued, now());
+    await audit.record({
+      action: 'auth.login',
+      actor: user.username,
+      ip: meta.ip,
+      target: `session:${issued.me.session.id}`,
+      details: { provider: 'local' },
+    });
+    c.header('cache-control', 'no-store');
+    return c.json(issued.me satisfies Me, 200);
+  });
+
+  app.openapi(refresh, async (c) => {
+    const token = readRefreshCookie(c);
+    if (!token) throw new AppError(401, 'unauthorized', 'No session to refresh; sign in again.');
+    try {
+      const issued = await sessions.refresh(token, clientMeta(c));
+      setSessionCookies(c, issued, now());
+      c.header('cache-control', 'no-store');
+      return c.json(issued.me, 200);
+    } catch (err) {
+      clearSessionCookies(c);
+      throw err;
+    }
+  });
+
+  app.openapi(logout, async (c) => {
+    const principal = c.get('principal');
+    clearSessionCookies(c);
+    if (principal) {
+      await sessions.revoke(principal.sessionId, 'signed out');
+      await audit.record({
+        action: 'auth.logout',
+        actor: principal.username,
+        ip: c.get('clientIp'),
+        target: `session:${principal.sessionId}`,
+      });
+    }
+    return c.body(null, 204);
+  });
+
+  app.openapi(me, async (c) => {
+    const described = await sessions.describe(principalOf(c));
+    if (!described) throw new AppError(401, 'unauthorized', 'Your session has ended; sign in again.');
+    c.header('cache-control', 'no-store');
+    return c.json(described, 200);
+  });
+
+  app.openapi(providers, (c) =>
+    c.json(
+      {
+        local: true,
+        oidc: deps.oidc ? { name: deps.oidc.name, loginUrl: '/auth/oidc/login' } : null,
+      },
+      200,
+    ),
+  );
+
+  return app;
+}
