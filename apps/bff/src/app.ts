@@ -3,9 +3,10 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createAdminRoutes } from './auth/admin.routes';
 import type { AuthServices } from './auth/auth-services';
-import { createAuthRoutes, type LoginGuard } from './auth/auth.routes';
+import { createAuthRoutes } from './auth/auth.routes';
 import { identify, principalOf, requireRole } from './auth/guards';
 import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/request-origin';
+import type { LoginThrottle } from './security/login-throttle';
 import { rateLimit } from './security/rate-limit';
 import { requestId } from 'hono/request-id';
 import type { UpgradeWebSocket } from 'hono/ws';
@@ -38,7 +39,7 @@ import { createViewRoutes } from './views/views.routes';
 export interface SecurityDeps extends OriginPolicy {
   /** The caller's address (the socket's, or a trusted proxy's X-Forwarded-For). */
   clientIp: (c: Context<AppEnv>) => string;
-  loginGuard: LoginGuard;
+  loginGuard: LoginThrottle;
   /**
    * Requests per minute: per address for callers without a session, per session for signed-in
    * ones (so operators behind one NAT do not share a budget, and a flood without a session is cut
@@ -124,12 +125,14 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     name: 'ip',
     points: security.limits.perIpPerMinute,
     durationSec: 60,
+    logger,
     key: (c) => (c.get('principal') ? undefined : c.get('clientIp')),
   });
   const limitSession = rateLimit({
     name: 'session',
     points: security.limits.perSessionPerMinute,
     durationSec: 60,
+    logger,
     key: (c) => c.get('principal')?.sessionId,
   });
   for (const path of ['/api/*', '/auth/*']) {

@@ -10,23 +10,14 @@ import type { Accounts } from './accounts';
 import type { AuditLog } from './audit';
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from './cookies';
 import { principalOf } from './guards';
+import type { LoginThrottle } from '../security/login-throttle';
 import type { ClientMeta, SessionService } from './sessions';
-
-/** Brute-force protection for sign-in; see security/login-throttle.ts. */
-export interface LoginGuard {
-  check(
-    username: string,
-    ip: string,
-  ): Promise<{ allowed: true } | { allowed: false; retryAfterSec: number; reason: 'username' | 'ip' }>;
-  recordFailure(username: string, ip: string): Promise<void>;
-  recordSuccess(username: string, ip: string): Promise<void>;
-}
 
 export interface AuthRoutesDeps {
   accounts: Accounts;
   sessions: SessionService;
   audit: AuditLog;
-  loginGuard: LoginGuard;
+  loginGuard: LoginThrottle;
   now: () => number;
   /** The single-sign-on button, when OpenID Connect is configured. */
   oidc?: { name: string };

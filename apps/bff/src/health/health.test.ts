@@ -2,7 +2,7 @@
 import { ReadinessSchema } from '@switchboard/shared/health';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config';
-import { signIn, testEnv, type TestClient } from '../auth/test-session';
+import { testEnv } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 

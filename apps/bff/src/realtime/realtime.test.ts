@@ -21,7 +21,7 @@ const sessionHeaders = new Map<string, Record<string, string>>();
 const authHeaders = (port: number | string) => sessionHeaders.get(String(port)) ?? {};
 async function signInTo(running: RunningServer): Promise<RunningServer> {
   const client: TestClient = await signIn(`http://127.0.0.1:${running.port}`, 'viewer');
-  const { cookie = '', origin } = client.headers();
+  const { cookie = '', origin = '' } = client.headers();
   sessionHeaders.set(String(running.port), { cookie, origin });
   return running;
 }

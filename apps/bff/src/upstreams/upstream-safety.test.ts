@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config/config';
-import { signIn, testEnv, type TestClient } from '../auth/test-session';
+import { testEnv } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
 import { startServer } from '../runtime/node/server';
 import { sandboxCatalogConfig } from '../sandbox/providers';
