@@ -4,10 +4,13 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { createAdminRoutes } from './auth/admin.routes';
 import type { AuthServices } from './auth/auth-services';
 import { createAuthRoutes } from './auth/auth.routes';
+import { createOidcRoutes } from './auth/oidc.routes';
+import type { OidcClient } from './auth/oidc/oidc-client';
 import { identify, principalOf, requireRole } from './auth/guards';
 import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/request-origin';
 import type { LoginThrottle } from './security/login-throttle';
 import { rateLimit } from './security/rate-limit';
+import { securityHeaders } from './security/security-headers';
 import { requestId } from 'hono/request-id';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { createEventBus, type EventBus } from './events/event-bus';
@@ -51,6 +54,8 @@ export interface SecurityDeps extends OriginPolicy {
 export interface AppDeps {
   catalog: Catalog;
   auth: AuthServices;
+  /** Single sign-on, when configured. */
+  oidc?: OidcClient;
   security: SecurityDeps;
   transport: HttpTransport;
   /** Builds each integration's authenticator; the secrets it needs stay behind this function. */
@@ -111,6 +116,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requestId());
+  app.use('*', securityHeaders({ isTls: security.isTls }));
   app.use('*', async function closeConnectionsWhileDraining(c, next) {
     await next();
     // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
@@ -166,8 +172,20 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       audit: auth.audit,
       loginGuard: security.loginGuard,
       now: Date.now,
+      ...(deps.oidc && { oidc: { name: deps.oidc.name } }),
     }),
   );
+  if (deps.oidc)
+    app.route(
+      '/',
+      createOidcRoutes({
+        oidc: deps.oidc,
+        accounts: auth.accounts,
+        sessions: auth.sessions,
+        audit: auth.audit,
+        now: Date.now,
+      }),
+    );
   app.route(
     '/',
     createAdminRoutes({

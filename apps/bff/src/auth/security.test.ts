@@ -307,7 +307,12 @@ describe('request limits', () => {
           port,
           method: 'POST',
           path: '/api/integrations/payments/breaker',
-          headers: { ...admin.headers(), 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+          headers: {
+            ...admin.headers(),
+            host: new URL(server.url).host,
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+          },
         },
         (res) => {
           res.resume();

@@ -104,6 +104,23 @@ describe('sessions', () => {
     expect(await refusal(auth.sessions.refresh(s.refresh.token, meta))).toBe('401');
   });
 
+  it('ends a single-sign-on session when the provider refuses to refresh its tokens', async () => {
+    let refuse = false;
+    const auth = await createTestAuth({
+      refreshProviderTokens: async (stored) => {
+        if (refuse) throw new Error('invalid_grant');
+        return stored.replace('v1', 'v2');
+      },
+    });
+    const user = await auth.accounts.upsertSso({ subject: 'op#1', username: 'sso', displayName: 'S', role: 'viewer' });
+    const s = await auth.sessions.signIn(user, meta, '{"v":"v1"}');
+    const next = await auth.sessions.refresh(s.refresh.token, meta);
+    expect((await auth.store.sessionById(s.me.session.id))?.providerTokens).toBe('{"v":"v2"}');
+    refuse = true;
+    expect(await refusal(auth.sessions.refresh(next.refresh.token, meta))).toBe('401');
+    expect((await auth.store.sessionById(s.me.session.id))?.revokedReason).toMatch(/identity provider/);
+  });
+
   it('lists live sessions and drops revoked ones', async () => {
     const { auth, user } = await setup();
     const a = await auth.sessions.signIn(user, meta);

@@ -48,6 +48,19 @@ const EnvSchema = z.object({
   SWITCHBOARD_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(8 * 60),
   /** How long a just-rotated refresh token still yields its successor (tabs refreshing at once). */
   SWITCHBOARD_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
+  /** Single sign-on with OpenID Connect: set the issuer to turn it on. */
+  SWITCHBOARD_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'use the issuer URL, e.g. https://id.example.com/realms/ops' }).optional(),
+  SWITCHBOARD_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  SWITCHBOARD_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the provider sends the browser back: this BFF's `/auth/oidc/callback` as users reach it. */
+  SWITCHBOARD_OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
+  SWITCHBOARD_OIDC_NAME: z.string().min(1).max(60).optional(),
+  SWITCHBOARD_OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  SWITCHBOARD_OIDC_ADMIN_GROUPS: commaList(z.string()).default([]),
+  SWITCHBOARD_OIDC_OPERATOR_GROUPS: commaList(z.string()).default([]),
+  SWITCHBOARD_OIDC_VIEWER_GROUPS: commaList(z.string()).default([]),
+  /** `viewer` lets in anyone the provider signs in; `none` refuses users no group maps. */
+  SWITCHBOARD_OIDC_DEFAULT_ROLE: z.enum(['viewer', 'none']).default('none'),
   SWITCHBOARD_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(90 * 24).default(7 * 24),
 });
 
@@ -70,6 +83,19 @@ export type Config = {
     sessionRatePerMinute: number;
   };
   sessions: { idleMs: number; absoluteMs: number; reuseGraceMs: number };
+  /** Present when single sign-on is configured; the client secret makes it a secret. */
+  oidc:
+    | {
+        issuer: string;
+        clientId: string;
+        clientSecret: string;
+        redirectUri: string;
+        name: string | undefined;
+        roleClaim: string;
+        roleMapping: { admin: string[]; operator: string[]; viewer: string[] };
+        defaultRole: 'viewer' | null;
+      }
+    | undefined;
 };
 
 /** Thrown when settings are invalid; its message lists every problem, one per line. */
@@ -105,6 +131,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const e = parsed.data;
+  const oidcMissing = e.SWITCHBOARD_OIDC_ISSUER
+    ? (['SWITCHBOARD_OIDC_CLIENT_ID', 'SWITCHBOARD_OIDC_CLIENT_SECRET', 'SWITCHBOARD_OIDC_REDIRECT_URI'] as const).filter(
+        (name) => e[name] === undefined,
+      )
+    : [];
+  if (oidcMissing.length > 0)
+    throw new ConfigError(oidcMissing.map((name) => `${name} is required when SWITCHBOARD_OIDC_ISSUER is set`));
   return {
     port: e.PORT,
     host: e.SWITCHBOARD_HOST,
@@ -129,5 +162,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       absoluteMs: e.SWITCHBOARD_SESSION_MAX_HOURS * 3600_000,
       reuseGraceMs: e.SWITCHBOARD_REFRESH_REUSE_GRACE_SECONDS * 1000,
     },
+    oidc:
+      e.SWITCHBOARD_OIDC_ISSUER &&
+      e.SWITCHBOARD_OIDC_CLIENT_ID &&
+      e.SWITCHBOARD_OIDC_CLIENT_SECRET &&
+      e.SWITCHBOARD_OIDC_REDIRECT_URI
+        ? {
+            issuer: e.SWITCHBOARD_OIDC_ISSUER,
+            clientId: e.SWITCHBOARD_OIDC_CLIENT_ID,
+            clientSecret: e.SWITCHBOARD_OIDC_CLIENT_SECRET,
+            redirectUri: e.SWITCHBOARD_OIDC_REDIRECT_URI,
+            name: e.SWITCHBOARD_OIDC_NAME,
+            roleClaim: e.SWITCHBOARD_OIDC_ROLE_CLAIM,
+            roleMapping: {
+              admin: e.SWITCHBOARD_OIDC_ADMIN_GROUPS,
+              operator: e.SWITCHBOARD_OIDC_OPERATOR_GROUPS,
+              viewer: e.SWITCHBOARD_OIDC_VIEWER_GROUPS,
+            },
+            defaultRole: e.SWITCHBOARD_OIDC_DEFAULT_ROLE === 'viewer' ? 'viewer' : null,
+          }
+        : undefined,
   };
 }

@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { createApp, type SwitchboardApp } from '../../app';
 import { loadCatalogFile } from '../../config/catalog-file';
 import { parseCatalog } from '../../config/catalog-parse';
-import type { Config } from '../../config/config';
+import { ConfigError, type Config } from '../../config/config';
+import { createProviderTokenRefresher } from '../../auth/oidc.routes';
+import { createOidcClient, type OidcClient } from '../../auth/oidc/oidc-client';
 import { collectSecretRefs, createSecretStore, type SecretStore } from '../../config/secrets';
 import type { Logger } from '../../http/logger';
 import { systemClock } from '../../resilience/clock';
@@ -43,6 +45,32 @@ export interface RunningServer {
 
 /** Where `npm run build` in apps/web puts the console. */
 export const defaultWebDir = join(dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+
+/** Discovers the identity provider; start-up fails with a readable message when it cannot. */
+async function createSsoClient(oidc: NonNullable<Config['oidc']>): Promise<OidcClient> {
+  const loopback = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(oidc.issuer);
+  try {
+    return await createOidcClient({
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      clientSecret: oidc.clientSecret,
+      redirectUri: oidc.redirectUri,
+      // Per process: a sign-in started before a restart has to start again, which is fine.
+      transactionKey: crypto.getRandomValues(new Uint8Array(32)),
+      roleClaim: oidc.roleClaim,
+      roleMapping: oidc.roleMapping,
+      defaultRole: oidc.defaultRole,
+      ...(oidc.name && { displayName: oidc.name }),
+      // Plain HTTP only for a provider on this machine (development and tests).
+      ...(loopback && { allowInsecureRequests: true }),
+    });
+  } catch (err) {
+    throw new ConfigError(
+      [`SWITCHBOARD_OIDC_ISSUER=${oidc.issuer}: ${err instanceof Error ? err.message : String(err)}`],
+      'Single sign-on could not be set up',
+    );
+  }
+}
 
 /**
  * The sandbox's credentials when the environment sets every one of them (e.g. a test that must
@@ -122,12 +150,14 @@ export async function startServer(
   if (!existsSync(join(webDir, 'index.html'))) {
     logger.warn({ webDir }, 'no built console found: run `pnpm --filter @switchboard/web build`');
   }
+  const oidc = config.oidc && (await createSsoClient(config.oidc));
   const db = openDatabase(config.dataDir);
   const auth = await createAuthServices({
     store: createSqliteAuthStore(db),
     passwords: createScryptHasher(),
     now: Date.now,
     policy: config.sessions,
+    ...(oidc && { refreshProviderTokens: createProviderTokenRefresher(oidc, Date.now) }),
   });
   const { generatedPassword } = await auth.accounts.ensureAdmin(config.adminPassword);
   const peer = {
@@ -143,6 +173,7 @@ export async function startServer(
   const switchboard = createApp({
     catalog,
     auth,
+    ...(oidc && { oidc }),
     security: {
       allowedOrigins: config.security.allowedOrigins,
       clientIp: createClientIp(peer),
