@@ -42,7 +42,14 @@ export default tseslint.config(
   },
   {
     // Tool configuration files must default-export and may read the environment.
-    files: ['**/*.config.ts', 'eslint.config.js', 'apps/bff/src/main.node.ts', 'bench/**/*.ts'],
+    files: [
+      '**/*.config.ts',
+      'eslint.config.js',
+      'apps/bff/src/main.node.ts',
+      'bench/**/*.ts',
+      // The e2e run's settings, made by playwright.config.ts and inherited by its workers.
+      'e2e/tests/e2e-env.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off', 'no-restricted-properties': 'off' },
   },
   {

@@ -33,7 +33,8 @@ export const sandboxSecretNames = [
   'SANDBOX_EMAIL_BACKUP_API_KEY',
   'SANDBOX_ANALYTICS_HMAC_SECRET',
 ] as const;
-for (const name of sandboxSecretNames) process.env[name] ??= `e2e_${randomBytes(24).toString('hex')}`;
+for (const name of sandboxSecretNames)
+  process.env[name] ??= `e2e_${randomBytes(24).toString('hex')}`;
 const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({

@@ -1,14 +1,13 @@
 // Fixtures: a page signed in through the real sign-in form, and an API client sharing its cookies.
 import { test as base, expect, type APIResponse, type Page } from '@playwright/test';
-
-export const adminPassword = () => {
-  const password = process.env.SWITCHBOARD_E2E_ADMIN_PASSWORD;
-  if (!password) throw new Error('SWITCHBOARD_E2E_ADMIN_PASSWORD is not set: run through playwright.config.ts');
-  return password;
-};
+import { adminPassword } from './e2e-env';
 
 /** Signs in through the form, as an operator would. */
-export async function signInThroughForm(page: Page, username = 'admin', password = adminPassword()) {
+export async function signInThroughForm(
+  page: Page,
+  username = 'admin',
+  password = adminPassword(),
+) {
   await page.goto('/sign-in');
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
@@ -19,7 +18,11 @@ export async function signInThroughForm(page: Page, username = 'admin', password
 /** Calls the API with the page's session, adding what the console adds to state changes. */
 export interface Api {
   get(path: string): Promise<APIResponse>;
-  send(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, data?: unknown): Promise<APIResponse>;
+  send(
+    method: 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    path: string,
+    data?: unknown,
+  ): Promise<APIResponse>;
 }
 
 export function apiOf(page: Page, baseURL: string): Api {

@@ -3,19 +3,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminPassword, sandboxSecrets } from './e2e-env';
 import { expect, test } from './fixtures';
-import { adminPassword } from './fixtures';
-
-const secretNames = [
-  'SANDBOX_PAYMENTS_CLIENT_SECRET',
-  'SANDBOX_EMAIL_API_KEY',
-  'SANDBOX_EMAIL_BACKUP_API_KEY',
-  'SANDBOX_ANALYTICS_HMAC_SECRET',
-];
 
 function secrets(): string[] {
-  const values = secretNames.map((name) => process.env[name] ?? '');
-  // Set by playwright.config.ts and handed to the BFF: an empty one would make the scan vacuous.
+  const values = sandboxSecrets();
+  // An empty value would make the scan vacuous.
   for (const v of values) expect(v.length).toBeGreaterThan(16);
   return [...values, adminPassword()];
 }
@@ -27,7 +20,10 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-test('no secret reaches the browser: responses, headers, streams, built assets', async ({ page, baseURL }) => {
+test('no secret reaches the browser: responses, headers, streams, built assets', async ({
+  page,
+  baseURL,
+}) => {
   const seen: string[] = [];
   page.on('response', async (response) => {
     seen.push(JSON.stringify(response.headers()));
@@ -45,9 +41,19 @@ test('no secret reaches the browser: responses, headers, streams, built assets',
   await expect(page).not.toHaveURL(/sign-in/);
   // Make the sandbox do everything that uses credentials: OAuth tokens, API keys, HMAC signatures.
   const headers = { origin: new URL(baseURL ?? '').origin, 'x-csrf': '1' };
-  for (const path of ['/api/views/overview', '/api/integrations', '/api/calls', '/api/sandbox/providers', '/auth/me'])
+  for (const path of [
+    '/api/views/overview',
+    '/api/integrations',
+    '/api/calls',
+    '/api/sandbox/providers',
+    '/auth/me',
+  ])
     seen.push(await (await page.request.get(path)).text());
-  await page.request.fetch('/api/sandbox/providers/email', { method: 'PATCH', headers, data: { failureRate: 1 } });
+  await page.request.fetch('/api/sandbox/providers/email', {
+    method: 'PATCH',
+    headers,
+    data: { failureRate: 1 },
+  });
   await page.request.get('/api/views/overview');
   await page.request.post('/api/sandbox/reset', { headers });
   await expect.poll(() => frames.length, { timeout: 10_000 }).toBeGreaterThan(2);

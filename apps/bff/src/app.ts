@@ -9,6 +9,7 @@ import type { OidcClient } from './auth/oidc/oidc-client';
 import { identify, principalOf, requireRole } from './auth/guards';
 import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/request-origin';
 import type { LoginThrottle } from './security/login-throttle';
+import { bodyLimit } from './security/body-limit';
 import { rateLimit } from './security/rate-limit';
 import { securityHeaders } from './security/security-headers';
 import { requestId } from 'hono/request-id';
@@ -123,10 +124,11 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     if (shuttingDown) c.header('connection', 'close');
   });
   app.use('*', requestLog(logger, now));
-  app.use('*', async function resolveClientIp(c, next) {
+  const resolveClientIp: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('clientIp', security.clientIp(c));
     return next();
-  });
+  };
+  app.use('*', resolveClientIp);
   const limitAnonymous = rateLimit({
     name: 'ip',
     points: security.limits.perIpPerMinute,
@@ -145,13 +147,14 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     app.use(path, identify(auth.sessions), limitAnonymous, limitSession);
   }
   app.use('*', requireSameOrigin(security));
-  app.use('/api/*', requireJson());
-  app.use('/auth/*', requireJson());
-  app.use('/api/*', async function requireSession(c, next) {
+  app.use('/api/*', requireJson(), bodyLimit());
+  app.use('/auth/*', requireJson(), bodyLimit({ maxBytes: 16 * 1024 }));
+  const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     // The API description is public: it documents, it does not disclose data.
     if (c.req.path !== '/api/openapi.json') principalOf(c);
     return next();
-  });
+  };
+  app.use('/api/*', requireSession);
   // Viewers read; every change needs an operator; the admin API needs an admin.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/api/*', requireRole('operator'));
   app.use('/api/admin/*', requireRole('admin'));

@@ -34,10 +34,7 @@ beforeAll(async () => {
   // A built console is present, so the tests show API paths stay JSON even where HTML could be served.
   webDir = await mkdtemp(join(tmpdir(), 'switchboard-web-'));
   await writeFile(join(webDir, 'index.html'), consolePage);
-  server = await startServer(
-    loadConfig(testEnv({ SWITCHBOARD_WEB_DIR: webDir })),
-    silentLogger,
-  );
+  server = await startServer(loadConfig(testEnv({ SWITCHBOARD_WEB_DIR: webDir })), silentLogger);
   api = await signIn(url(''));
 });
 
@@ -71,7 +68,9 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('names the shared schemas, so clients can generate types from them', async () => {
-    const doc = OpenApiDocumentSchema.parse(await (await api.fetch(url('/api/openapi.json'))).json());
+    const doc = OpenApiDocumentSchema.parse(
+      await (await api.fetch(url('/api/openapi.json'))).json(),
+    );
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(['ErrorBody', 'ViewResult', 'SandboxProvider', 'ProviderFaultsPatch']),
     );

@@ -20,9 +20,18 @@ describe('access tokens', () => {
     const { tokens, now } = await setup();
     const { token, expiresAt } = await tokens.sign(claims);
     const [header] = token.split('.');
-    expect(JSON.parse(atob(header ?? ''))).toEqual({ alg: 'ES256', kid: tokens.currentKid, typ: 'at+jwt' });
+    expect(JSON.parse(atob(header ?? ''))).toEqual({
+      alg: 'ES256',
+      kid: tokens.currentKid,
+      typ: 'at+jwt',
+    });
     expect(expiresAt).toBe(now() + 15 * 60_000);
-    expect(await tokens.verify(token)).toMatchObject({ sub: 'u1', name: 'ada', role: 'operator', sid: 's1' });
+    expect(await tokens.verify(token)).toMatchObject({
+      sub: 'u1',
+      name: 'ada',
+      role: 'operator',
+      sid: 's1',
+    });
   });
 
   it('caps the expiry at the session end', async () => {
@@ -47,7 +56,8 @@ describe('access tokens', () => {
     expect(tokens.currentKid).not.toBe(before);
     expect(await tokens.verify(old.token)).toBeDefined();
     const fresh = await tokens.sign(claims);
-    expect(JSON.parse(atob(fresh.token.split('.')[0] ?? '')).kid).toBe(tokens.currentKid);
+    const header = JSON.parse(atob(fresh.token.split('.')[0] ?? '')) as { kid?: string };
+    expect(header.kid).toBe(tokens.currentKid);
   });
 
   it('loads its keys from the store, so tokens survive a restart', async () => {
@@ -64,7 +74,12 @@ describe('access tokens', () => {
   describe('refuses forged tokens', () => {
     it('alg none', async () => {
       const { tokens } = await setup();
-      const forged = new UnsecuredJWT({ ...claims, iss: 'switchboard', aud: 'switchboard-console', jti: 'x' })
+      const forged = new UnsecuredJWT({
+        ...claims,
+        iss: 'switchboard',
+        aud: 'switchboard-console',
+        jti: 'x',
+      })
         .setSubject('u1')
         .setIssuedAt()
         .setExpirationTime('10m')
@@ -75,7 +90,8 @@ describe('access tokens', () => {
     it('HS256 keyed with the public key (algorithm confusion)', async () => {
       const { tokens, store } = await setup();
       const [key] = await store.signingKeys();
-      const { d: _d, ...publicJwk } = JSON.parse(key?.privateJwk ?? '{}') as Record<string, string>;
+      const publicJwk = JSON.parse(key?.privateJwk ?? '{}') as Record<string, string>;
+      delete publicJwk.d;
       const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
       const forged = await new SignJWT({ name: 'eve', role: 'admin', sid: 's1' })
         .setProtectedHeader({ alg: 'HS256', kid: tokens.currentKid, typ: 'at+jwt' })
@@ -123,7 +139,7 @@ describe('access tokens', () => {
       const { tokens } = await setup();
       const { token } = await tokens.sign(claims);
       const [header, payload, signature] = token.split('.');
-      const changed = { ...JSON.parse(atob(payload ?? '')), role: 'admin' };
+      const changed = { ...(JSON.parse(atob(payload ?? '')) as object), role: 'admin' };
       expect(await tokens.verify(`${header}.${encode(changed)}.${signature}`)).toBeUndefined();
     });
 

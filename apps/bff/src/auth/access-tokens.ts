@@ -63,7 +63,8 @@ async function createKey(now: number): Promise<SigningKey & { jwk: JWK }> {
 
 async function loadKey(record: { kid: string; privateJwk: string; createdAt: number }) {
   const jwk = JSON.parse(record.privateJwk) as JWK;
-  const { d: _private, ...publicJwk } = jwk;
+  const publicJwk = { ...jwk };
+  delete publicJwk.d;
   return {
     kid: record.kid,
     createdAt: record.createdAt,
@@ -113,7 +114,10 @@ export async function createAccessTokens(options: {
   if (!current || current.createdAt < now() - rotateAfterMs) await rotate();
 
   const resolveKey = (header: JWTHeaderParameters) => {
-    const key = typeof header.kid === 'string' && kidPattern.test(header.kid) ? keys.get(header.kid) : undefined;
+    const key =
+      typeof header.kid === 'string' && kidPattern.test(header.kid)
+        ? keys.get(header.kid)
+        : undefined;
     if (!key) throw new Error('unknown key id');
     return key.publicKey;
   };
@@ -129,7 +133,10 @@ export async function createAccessTokens(options: {
       const key = current;
       if (!key) throw new Error('no signing key');
       const issuedAt = Math.floor(now() / 1000);
-      const expiresAt = Math.min((issuedAt + ttlMs / 1000) * 1000, Math.floor(notAfter / 1000) * 1000);
+      const expiresAt = Math.min(
+        (issuedAt + ttlMs / 1000) * 1000,
+        Math.floor(notAfter / 1000) * 1000,
+      );
       const token = await new SignJWT({ name, role, sid })
         .setProtectedHeader({ alg: algorithm, kid: key.kid, typ: tokenType })
         .setSubject(sub)

@@ -15,7 +15,12 @@ export interface Accounts {
   create(request: CreateUserRequest): Promise<UserRecord>;
   update(id: string, patch: UpdateUserRequest): Promise<{ before: UserRecord; after: UserRecord }>;
   /** Finds or creates the user behind a single-sign-on identity; the role follows the claims. */
-  upsertSso(identity: { subject: string; username: string; displayName: string; role: Role }): Promise<UserRecord>;
+  upsertSso(identity: {
+    subject: string;
+    username: string;
+    displayName: string;
+    role: Role;
+  }): Promise<UserRecord>;
 }
 
 export const toUserDto = (u: UserRecord): User => ({
@@ -40,7 +45,13 @@ export function createAccounts(options: {
   let decoy: Promise<string> | undefined;
 
   async function insert(fields: Omit<UserRecord, 'id' | 'createdAt' | 'lastLoginAt' | 'disabled'>) {
-    const user: UserRecord = { ...fields, id: crypto.randomUUID(), disabled: false, createdAt: now(), lastLoginAt: null };
+    const user: UserRecord = {
+      ...fields,
+      id: crypto.randomUUID(),
+      disabled: false,
+      createdAt: now(),
+      lastLoginAt: null,
+    };
     if (await store.userByUsername(user.username))
       throw new AppError(409, 'conflict', `A user named "${user.username}" already exists.`);
     await store.insertUser(user);
@@ -86,10 +97,17 @@ export function createAccounts(options: {
     async update(id, patch) {
       const before = await store.userById(id);
       if (!before) throw new AppError(404, 'not_found', `No user with id "${id}".`);
-      if (before.role === 'admin' && (patch.role !== undefined && patch.role !== 'admin' || patch.disabled === true)) {
+      if (
+        before.role === 'admin' &&
+        ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true)
+      ) {
         const admins = (await store.listUsers()).filter((u) => u.role === 'admin' && !u.disabled);
         if (admins.length <= 1)
-          throw new AppError(409, 'conflict', 'This is the last enabled admin; make another admin first.');
+          throw new AppError(
+            409,
+            'conflict',
+            'This is the last enabled admin; make another admin first.',
+          );
       }
       const after = await store.updateUser(id, patch);
       if (!after) throw new AppError(404, 'not_found', `No user with id "${id}".`);

@@ -32,7 +32,9 @@ const createUser = createRoute({
   method: 'post',
   path: '/api/admin/users',
   summary: 'Create a local user',
-  request: { body: { required: true, content: { 'application/json': { schema: CreateUserRequestSchema } } } },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: CreateUserRequestSchema } } },
+  },
   responses: {
     201: jsonContent(UserSchema, 'Created'),
     400: errorContent('Invalid body'),
@@ -67,14 +69,22 @@ const killSession = createRoute({
   path: '/api/admin/sessions/{id}',
   summary: 'Revoke a session: its cookies stop working and its live streams close within a second',
   request: { params: idParam },
-  responses: { 204: { description: 'Revoked' }, 403: forbidden, 404: errorContent('No live session with that id') },
+  responses: {
+    204: { description: 'Revoked' },
+    403: forbidden,
+    404: errorContent('No live session with that id'),
+  },
 });
 const listAudit = createRoute({
   method: 'get',
   path: '/api/admin/audit',
   summary: 'The audit log, newest first',
   request: { query: AuditQuerySchema },
-  responses: { 200: jsonContent(AuditListSchema, 'A page of entries'), 400: errorContent('Invalid query'), 403: forbidden },
+  responses: {
+    200: jsonContent(AuditListSchema, 'A page of entries'),
+    400: errorContent('Invalid query'),
+    403: forbidden,
+  },
 });
 
 export function createAdminRoutes(deps: {
@@ -85,7 +95,9 @@ export function createAdminRoutes(deps: {
 }) {
   const { accounts, sessions, store, audit } = deps;
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(listUsers, async (c) => c.json({ items: (await store.listUsers()).map(toUserDto) }, 200))
+    .openapi(listUsers, async (c) =>
+      c.json({ items: (await store.listUsers()).map(toUserDto) }, 200),
+    )
     .openapi(createUser, async (c) => {
       const request = c.req.valid('json');
       const user = await accounts.create(request);
@@ -103,7 +115,10 @@ export function createAdminRoutes(deps: {
       // A changed role or a disabled account takes effect now, not when the access token expires.
       const ended =
         before.role !== after.role || (after.disabled && !before.disabled)
-          ? await sessions.revokeUser(after.id, after.disabled ? 'account disabled' : 'role changed')
+          ? await sessions.revokeUser(
+              after.id,
+              after.disabled ? 'account disabled' : 'role changed',
+            )
           : 0;
       await audit.record({
         action: 'user.updated',
@@ -141,7 +156,11 @@ export function createAdminRoutes(deps: {
       const { id } = c.req.valid('param');
       const session = await store.sessionById(id);
       if (!session || session.revokedAt !== null)
-        throw new AppError(404, 'not_found', `No live session with id "${id}"; it may have ended already.`);
+        throw new AppError(
+          404,
+          'not_found',
+          `No live session with id "${id}"; it may have ended already.`,
+        );
       await sessions.revoke(id, 'revoked by an admin');
       const owner = await store.userById(session.userId);
       await audit.record({

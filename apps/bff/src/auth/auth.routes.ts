@@ -1,6 +1,11 @@
 // Sign-in endpoints: local login, refresh, logout, who am I, and which providers the page offers.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { AuthProvidersSchema, LoginRequestSchema, MeSchema, type Me } from '@switchboard/shared/auth';
+import {
+  AuthProvidersSchema,
+  LoginRequestSchema,
+  MeSchema,
+  type Me,
+} from '@switchboard/shared/auth';
 import type { Context } from 'hono';
 import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-env';
@@ -30,7 +35,9 @@ const login = createRoute({
   path: '/auth/login',
   summary: 'Sign in with a local account; sets the session cookies',
   description: csrfNote,
-  request: { body: { required: true, content: { 'application/json': { schema: LoginRequestSchema } } } },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: LoginRequestSchema } } },
+  },
   responses: {
     200: jsonContent(MeSchema, 'Signed in; `__Host-sb_access` and `__Secure-sb_refresh` are set'),
     400: errorContent('Invalid body'),
@@ -172,7 +179,8 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
 
   app.openapi(me, async (c) => {
     const described = await sessions.describe(principalOf(c));
-    if (!described) throw new AppError(401, 'unauthorized', 'Your session has ended; sign in again.');
+    if (!described)
+      throw new AppError(401, 'unauthorized', 'Your session has ended; sign in again.');
     c.header('cache-control', 'no-store');
     return c.json(described, 200);
   });

@@ -18,7 +18,11 @@ export function identify(sessions: SessionService): MiddlewareHandler<AppEnv> {
 export function principalOf(c: Context<AppEnv>): Principal {
   const principal = c.get('principal');
   if (!principal)
-    throw new AppError(401, 'unauthorized', 'Sign in first: this needs a session (POST /auth/login).');
+    throw new AppError(
+      401,
+      'unauthorized',
+      'Sign in first: this needs a session (POST /auth/login).',
+    );
   return principal;
 }
 
@@ -27,7 +31,11 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   return async function checkRole(c, next) {
     const principal = principalOf(c);
     if (!hasRole(principal.role, role))
-      throw new AppError(403, 'forbidden', `This needs the ${role} role; you are signed in as ${principal.role}.`);
+      throw new AppError(
+        403,
+        'forbidden',
+        `This needs the ${role} role; you are signed in as ${principal.role}.`,
+      );
     return next();
   };
 }

@@ -20,7 +20,11 @@ const freePort = () =>
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 
@@ -53,7 +57,9 @@ afterAll(async () => {
 /** The browser's part: start at the BFF, sign in at the provider, come back to the callback. */
 async function ssoSignIn(account: TestAccountId, returnTo = '/admin/users') {
   const browser = createTestClient(base);
-  const start = await browser.fetch(`/auth/oidc/login?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
+  const start = await browser.fetch(`/auth/oidc/login?returnTo=${encodeURIComponent(returnTo)}`, {
+    redirect: 'manual',
+  });
   expect(start.status).toBe(302);
   const authorization = start.headers.get('location') ?? '';
   expect(authorization.startsWith(op.issuer)).toBe(true);
@@ -66,7 +72,10 @@ async function ssoSignIn(account: TestAccountId, returnTo = '/admin/users') {
 describe('single sign-on', () => {
   it('offers the provider on the sign-in page', async () => {
     const providers = await createTestClient(base).json('/auth/providers');
-    expect(providers).toEqual({ local: true, oidc: { name: 'Test SSO', loginUrl: '/auth/oidc/login' } });
+    expect(providers).toEqual({
+      local: true,
+      oidc: { name: 'Test SSO', loginUrl: '/auth/oidc/login' },
+    });
   });
 
   it('signs in with the authorization code flow and maps groups to roles', async () => {
@@ -80,7 +89,10 @@ describe('single sign-on', () => {
     const oscar = await ssoSignIn('oscar', '/');
     expect(MeSchema.parse(await oscar.browser.json('/auth/me')).user.role).toBe('operator');
     // The provider's tokens stay in the BFF: the browser holds only Switchboard's cookies.
-    expect([...oscar.browser.cookies.keys()].sort()).toEqual(['__Host-sb_access', '__Secure-sb_refresh']);
+    expect([...oscar.browser.cookies.keys()].sort()).toEqual([
+      '__Host-sb_access',
+      '__Secure-sb_refresh',
+    ]);
   });
 
   it('refuses a user whose groups map to no role, and says why on the sign-in page', async () => {
@@ -94,7 +106,9 @@ describe('single sign-on', () => {
     const start = await starter.fetch('/auth/oidc/login', { redirect: 'manual' });
     const callback = await op.signIn(start.headers.get('location') ?? '', 'alice');
     const stranger = createTestClient(base);
-    const landed = await stranger.fetch(callback.pathname + callback.search, { redirect: 'manual' });
+    const landed = await stranger.fetch(callback.pathname + callback.search, {
+      redirect: 'manual',
+    });
     expect(landed.headers.get('location')).toMatch(/^\/sign-in\?error=/);
     expect(stranger.cookies.size).toBe(0);
   });
@@ -127,16 +141,28 @@ describe('provider token refresh', () => {
       allowInsecureRequests: true,
     });
     const begin = await oidc.beginLogin('/');
-    const login = await oidc.completeLogin(await op.signIn(begin.redirectUrl, 'oscar'), begin.transaction);
+    const login = await oidc.completeLogin(
+      await op.signIn(begin.redirectUrl, 'oscar'),
+      begin.transaction,
+    );
     const refresher = createProviderTokenRefresher(oidc, Date.now);
     // Far from expiry: nothing to do.
     expect(await refresher(serializeProviderTokens(login.tokens))).toBeUndefined();
     const expiring = serializeProviderTokens({ ...login.tokens, expiresAt: Date.now() });
-    const renewed = JSON.parse((await refresher(expiring)) ?? '{}') as { accessToken?: string; refreshToken?: string };
+    const renewed = JSON.parse((await refresher(expiring)) ?? '{}') as {
+      accessToken?: string;
+      refreshToken?: string;
+    };
     expect(renewed.accessToken).toBeTruthy();
     await op.revokeRefreshToken(renewed.refreshToken ?? '');
     await expect(
-      refresher(serializeProviderTokens({ ...login.tokens, refreshToken: renewed.refreshToken, expiresAt: Date.now() })),
+      refresher(
+        serializeProviderTokens({
+          ...login.tokens,
+          refreshToken: renewed.refreshToken,
+          expiresAt: Date.now(),
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'refresh_refused' });
   });
 });

@@ -22,10 +22,17 @@ const login = createRoute({
   summary: 'Start single sign-on: redirects to the identity provider',
   request: {
     query: z.object({
-      returnTo: z.string().max(2048).optional().meta({ description: 'A same-site path to land on afterwards.' }),
+      returnTo: z
+        .string()
+        .max(2048)
+        .optional()
+        .meta({ description: 'A same-site path to land on afterwards.' }),
     }),
   },
-  responses: { 302: { description: 'To the provider' }, 404: errorContent('Single sign-on is not configured') },
+  responses: {
+    302: { description: 'To the provider' },
+    404: errorContent('Single sign-on is not configured'),
+  },
 });
 
 const callback = createRoute({
@@ -34,9 +41,14 @@ const callback = createRoute({
   summary: "The provider's redirect back: sets the session cookies and redirects into the console",
   request: {
     // Read whole by the OIDC client (code, state, iss, or error and error_description).
-    query: z.looseObject({ state: z.string().max(2048).optional(), code: z.string().max(4096).optional() }),
+    query: z.looseObject({
+      state: z.string().max(2048).optional(),
+      code: z.string().max(4096).optional(),
+    }),
   },
-  responses: { 302: { description: 'Into the console, or to /sign-in?error=… when sign-in failed' } },
+  responses: {
+    302: { description: 'Into the console, or to /sign-in?error=… when sign-in failed' },
+  },
 });
 
 /** What the session keeps of the provider's tokens (server-side only). */
@@ -105,7 +117,11 @@ export function createOidcRoutes(deps: {
       });
       return c.redirect(`/sign-in?error=${encodeURIComponent(message)}`, 302);
     };
-    if (!transaction) return fail('The sign-in took too long or was started elsewhere; try again.', 'no transaction');
+    if (!transaction)
+      return fail(
+        'The sign-in took too long or was started elsewhere; try again.',
+        'no transaction',
+      );
     try {
       const login = await oidc.completeLogin(new URL(c.req.url), transaction);
       const user = await accounts.upsertSso({
@@ -114,7 +130,8 @@ export function createOidcRoutes(deps: {
         displayName: login.displayName,
         role: login.role,
       });
-      if (user.disabled) return fail('This account is disabled; ask an admin to enable it.', 'account disabled');
+      if (user.disabled)
+        return fail('This account is disabled; ask an admin to enable it.', 'account disabled');
       const issued = await sessions.signIn(user, meta, serializeProviderTokens(login.tokens));
       setSessionCookies(c, issued, now());
       await audit.record({

@@ -19,7 +19,11 @@ export function ownOrigin(c: Context<AppEnv>, policy: OriginPolicy): string | un
   return host ? `${policy.isTls(c) ? 'https' : 'http'}://${host.toLowerCase()}` : undefined;
 }
 
-export function isAllowedOrigin(c: Context<AppEnv>, origin: string | undefined, policy: OriginPolicy) {
+export function isAllowedOrigin(
+  c: Context<AppEnv>,
+  origin: string | undefined,
+  policy: OriginPolicy,
+) {
   if (!origin) return false;
   const o = origin.toLowerCase();
   return o === ownOrigin(c, policy) || policy.allowedOrigins.includes(o);
@@ -35,7 +39,12 @@ export function requireSameOrigin(policy: OriginPolicy): MiddlewareHandler<AppEn
   return async function checkCsrf(c, next) {
     if (safeMethods.has(c.req.method)) return next();
     if (c.req.header(csrfHeader) !== '1')
-      return errorResponse(c, 403, 'forbidden', `State-changing requests need the header "${csrfHeader}: 1".`);
+      return errorResponse(
+        c,
+        403,
+        'forbidden',
+        `State-changing requests need the header "${csrfHeader}: 1".`,
+      );
     const origin = c.req.header('origin');
     if (!isAllowedOrigin(c, origin, policy))
       return errorResponse(

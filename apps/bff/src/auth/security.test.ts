@@ -10,7 +10,13 @@ import { silentLogger } from '../http/logger';
 import { createRedactingLogger } from '../runtime/node/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
 import { accessCookie, refreshCookie } from './cookies';
-import { createTestClient, signIn, testAdminPassword, testEnv, type TestClient } from './test-session';
+import {
+  createTestClient,
+  signIn,
+  testAdminPassword,
+  testEnv,
+  type TestClient,
+} from './test-session';
 
 let server: RunningServer;
 let admin: TestClient;
@@ -36,7 +42,10 @@ const breakerOf = async (name: string) =>
 describe('sessions over HTTP', () => {
   it('answers an API call without a session with 401 in the JSON error shape, never a redirect', async () => {
     for (const path of ['/api/integrations', '/api/views/overview', '/api/stream', '/auth/me']) {
-      const response = await fetch(url(path), { redirect: 'manual', headers: { accept: 'text/html' } });
+      const response = await fetch(url(path), {
+        redirect: 'manual',
+        headers: { accept: 'text/html' },
+      });
       expect(response.status, path).toBe(401);
       expect(response.headers.get('content-type')).toMatch(/application\/json/);
       expect((await errorOf(response)).code).toBe('unauthorized');
@@ -115,7 +124,10 @@ describe('sessions over HTTP', () => {
     expect(a?.status).toBe(200);
     expect(b?.status).toBe(200);
     const tokenOf = (r: Response | undefined) =>
-      r?.headers.getSetCookie().find((c) => c.startsWith(`${refreshCookie}=`))?.split(';')[0];
+      r?.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${refreshCookie}=`))
+        ?.split(';')[0];
     expect(tokenOf(a)).toBe(tokenOf(b));
   });
 
@@ -175,7 +187,10 @@ describe('CSRF', () => {
   it('refuses a cross-origin form post and a text/plain post, sign-in included', async () => {
     const form = await fetch(url('/auth/login'), {
       method: 'POST',
-      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        origin: 'https://evil.example',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: `username=admin&password=${encodeURIComponent(testAdminPassword)}`,
     });
     expect(form.status).toBe(403);
@@ -250,7 +265,9 @@ describe('live streams', () => {
   it('closes a revoked session’s socket with 1008 and ends its SSE stream within a second', async () => {
     const victim = await signIn(server.url, 'operator');
     const me = MeSchema.parse(await victim.json('/auth/me'));
-    const ws = new WebSocket(wsUrl(), { headers: { cookie: victim.headers().cookie ?? '', origin: server.url } });
+    const ws = new WebSocket(wsUrl(), {
+      headers: { cookie: victim.headers().cookie ?? '', origin: server.url },
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once('message', () => resolve());
       ws.once('error', reject);
@@ -263,7 +280,9 @@ describe('live streams', () => {
       for (;;) if ((await reader?.read())?.done !== false) return true;
     })();
     const started = Date.now();
-    expect((await admin.fetch(`/api/admin/sessions/${me.session.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(
+      (await admin.fetch(`/api/admin/sessions/${me.session.id}`, { method: 'DELETE' })).status,
+    ).toBe(204);
     expect(await closed).toBe(1008);
     expect(await ended).toBe(true);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -271,7 +290,9 @@ describe('live streams', () => {
   });
 
   it('closes a socket that sends frames over 64 KB with 1009', async () => {
-    const ws = new WebSocket(wsUrl(), { headers: { cookie: admin.headers().cookie ?? '', origin: server.url } });
+    const ws = new WebSocket(wsUrl(), {
+      headers: { cookie: admin.headers().cookie ?? '', origin: server.url },
+    });
     await new Promise((resolve) => ws.once('open', resolve));
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('x'.repeat(65 * 1024));
@@ -279,7 +300,9 @@ describe('live streams', () => {
   });
 
   it('closes a socket that floods messages with 1008', async () => {
-    const ws = new WebSocket(wsUrl(), { headers: { cookie: admin.headers().cookie ?? '', origin: server.url } });
+    const ws = new WebSocket(wsUrl(), {
+      headers: { cookie: admin.headers().cookie ?? '', origin: server.url },
+    });
     await new Promise((resolve) => ws.once('open', resolve));
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     for (let i = 0; i < 50; i += 1) ws.send('{"type":"ping"}');
@@ -400,10 +423,17 @@ describe('headers and secrets', () => {
     for (const secret of secrets)
       await fetch(url('/auth/login'), {
         method: 'POST',
-        headers: { origin: server.url, 'x-csrf': '1', 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        headers: {
+          origin: server.url,
+          'x-csrf': '1',
+          'content-type': 'application/json',
+          authorization: `Bearer ${secret}`,
+        },
         body: JSON.stringify({ username: 'nobody', password: secret }),
       });
-    await admin.json('/api/sandbox/providers/payments', { method: 'PATCH', body: { errorRate: 1 } }).catch(() => {});
+    await admin
+      .json('/api/sandbox/providers/payments', { method: 'PATCH', body: { errorRate: 1 } })
+      .catch(() => {});
     await admin.fetch('/api/views/overview');
     await admin.json('/api/sandbox/reset', { body: {} }).catch(() => {});
     expect(logLines.length).toBeGreaterThan(10);

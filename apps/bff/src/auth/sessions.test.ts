@@ -8,7 +8,11 @@ const meta = { ip: '203.0.113.7', userAgent: 'vitest' };
 async function setup(policy: Partial<SessionPolicy> = {}) {
   let now = 1_700_000_000_000;
   const auth = await createTestAuth({ now: () => now, policy });
-  const user = await auth.accounts.create({ username: 'ada', role: 'operator', password: 'correct horse battery' });
+  const user = await auth.accounts.create({
+    username: 'ada',
+    role: 'operator',
+    password: 'correct horse battery',
+  });
   return { auth, user, advance: (ms: number) => (now += ms) };
 }
 
@@ -107,18 +111,25 @@ describe('sessions', () => {
   it('ends a single-sign-on session when the provider refuses to refresh its tokens', async () => {
     let refuse = false;
     const auth = await createTestAuth({
-      refreshProviderTokens: async (stored) => {
-        if (refuse) throw new Error('invalid_grant');
-        return stored.replace('v1', 'v2');
-      },
+      refreshProviderTokens: (stored) =>
+        refuse
+          ? Promise.reject(new Error('invalid_grant'))
+          : Promise.resolve(stored.replace('v1', 'v2')),
     });
-    const user = await auth.accounts.upsertSso({ subject: 'op#1', username: 'sso', displayName: 'S', role: 'viewer' });
+    const user = await auth.accounts.upsertSso({
+      subject: 'op#1',
+      username: 'sso',
+      displayName: 'S',
+      role: 'viewer',
+    });
     const s = await auth.sessions.signIn(user, meta, '{"v":"v1"}');
     const next = await auth.sessions.refresh(s.refresh.token, meta);
     expect((await auth.store.sessionById(s.me.session.id))?.providerTokens).toBe('{"v":"v2"}');
     refuse = true;
     expect(await refusal(auth.sessions.refresh(next.refresh.token, meta))).toBe('401');
-    expect((await auth.store.sessionById(s.me.session.id))?.revokedReason).toMatch(/identity provider/);
+    expect((await auth.store.sessionById(s.me.session.id))?.revokedReason).toMatch(
+      /identity provider/,
+    );
   });
 
   it('lists live sessions and drops revoked ones', async () => {
@@ -141,7 +152,9 @@ describe('accounts', () => {
     const auth = await createTestAuth();
     const { generatedPassword } = await auth.accounts.ensureAdmin(undefined);
     expect(generatedPassword).toMatch(/^[\w]{5}(-[\w]{5}){3}$/);
-    expect(await auth.accounts.verifyPassword('admin', generatedPassword ?? '')).toMatchObject({ role: 'admin' });
+    expect(await auth.accounts.verifyPassword('admin', generatedPassword ?? '')).toMatchObject({
+      role: 'admin',
+    });
     expect(await auth.accounts.ensureAdmin(undefined)).toEqual({});
     const stored = await auth.store.userByUsername('admin');
     expect(stored?.passwordHash).toMatch(/^scrypt\$/);
@@ -150,9 +163,17 @@ describe('accounts', () => {
 
   it('treats usernames case-insensitively and refuses duplicates', async () => {
     const auth = await createTestAuth();
-    await auth.accounts.create({ username: 'Grace', role: 'viewer', password: 'a long enough one' });
+    await auth.accounts.create({
+      username: 'Grace',
+      role: 'viewer',
+      password: 'a long enough one',
+    });
     expect(await auth.accounts.verifyPassword('grace', 'a long enough one')).toBeDefined();
-    expect(await refusal(auth.accounts.create({ username: 'GRACE', role: 'viewer', password: 'another long one' }))).toBe('409');
+    expect(
+      await refusal(
+        auth.accounts.create({ username: 'GRACE', role: 'viewer', password: 'another long one' }),
+      ),
+    ).toBe('409');
   });
 
   it('will not demote or disable the last enabled admin', async () => {

@@ -113,10 +113,7 @@ export async function createSessionService(options: {
     session: { id: session.id, accessExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
   });
 
-  async function issue(
-    user: UserRecord,
-    session: SessionRecord,
-  ): Promise<IssuedSession> {
+  async function issue(user: UserRecord, session: SessionRecord): Promise<IssuedSession> {
     const refreshToken = randomToken();
     await store.insertRefreshToken({
       hash: await sha256(refreshToken),
@@ -162,7 +159,8 @@ export async function createSessionService(options: {
       await revoke(session.id, 'idle');
       throw sessionOver('it was idle too long');
     }
-    if (!(await store.markRefreshTokenUsed(hash, t))) throw sessionOver('refresh token already used');
+    if (!(await store.markRefreshTokenUsed(hash, t)))
+      throw sessionOver('refresh token already used');
     const user = await store.userById(session.userId);
     if (!user || user.disabled) {
       await revoke(session.id, 'account disabled');
@@ -204,10 +202,15 @@ export async function createSessionService(options: {
     },
 
     async refresh(refreshToken, meta) {
-      if (refreshToken.length === 0 || refreshToken.length > 256) throw sessionOver('no refresh token');
+      if (refreshToken.length === 0 || refreshToken.length > 256)
+        throw sessionOver('no refresh token');
       const hash = await sha256(refreshToken);
       const recent = rotated.get(hash);
-      if (recent && now() - recent.at <= policy.reuseGraceMs && !denied.has(recent.issued.me.session.id))
+      if (
+        recent &&
+        now() - recent.at <= policy.reuseGraceMs &&
+        !denied.has(recent.issued.me.session.id)
+      )
         return recent.issued;
       const running = inflight.get(hash);
       if (running) return running;

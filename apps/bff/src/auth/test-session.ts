@@ -65,7 +65,8 @@ export function createTestClient(baseUrl: string): TestClient {
         }),
       });
       const text = await response.text();
-      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`);
+      if (!response.ok)
+        throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`);
       return (text ? JSON.parse(text) : undefined) as T;
     },
   };

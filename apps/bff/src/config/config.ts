@@ -11,12 +11,20 @@ const booleanFlag = z
 const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
-    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item));
 
 const originSchema = z
   .string()
-  .regex(/^https?:\/\/[^/\s]+$/i, 'use scheme://host[:port] with no path, e.g. https://ops.example.com')
+  .regex(
+    /^https?:\/\/[^/\s]+$/i,
+    'use scheme://host[:port] with no path, e.g. https://ops.example.com',
+  )
   .transform((v) => v.toLowerCase());
 
 const EnvSchema = z.object({
@@ -42,14 +50,31 @@ const EnvSchema = z.object({
   /** Other origins the console may be served from (the BFF's own origin is always allowed). */
   SWITCHBOARD_ALLOWED_ORIGINS: commaList(originSchema).default([]),
   /** Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, as IPs or CIDR ranges. */
-  SWITCHBOARD_TRUSTED_PROXIES: commaList(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'use IPs or CIDR ranges')).default([]),
+  SWITCHBOARD_TRUSTED_PROXIES: commaList(
+    z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'use IPs or CIDR ranges'),
+  ).default([]),
   SWITCHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
-  SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
-  SWITCHBOARD_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(8 * 60),
+  SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(600),
+  SWITCHBOARD_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(8 * 60),
   /** How long a just-rotated refresh token still yields its successor (tabs refreshing at once). */
   SWITCHBOARD_REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(60).default(10),
   /** Single sign-on with OpenID Connect: set the issuer to turn it on. */
-  SWITCHBOARD_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'use the issuer URL, e.g. https://id.example.com/realms/ops' }).optional(),
+  SWITCHBOARD_OIDC_ISSUER: z
+    .url({
+      protocol: /^https?$/,
+      error: 'use the issuer URL, e.g. https://id.example.com/realms/ops',
+    })
+    .optional(),
   SWITCHBOARD_OIDC_CLIENT_ID: z.string().min(1).optional(),
   SWITCHBOARD_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   /** Where the provider sends the browser back: this BFF's `/auth/oidc/callback` as users reach it. */
@@ -61,7 +86,12 @@ const EnvSchema = z.object({
   SWITCHBOARD_OIDC_VIEWER_GROUPS: commaList(z.string()).default([]),
   /** `viewer` lets in anyone the provider signs in; `none` refuses users no group maps. */
   SWITCHBOARD_OIDC_DEFAULT_ROLE: z.enum(['viewer', 'none']).default('none'),
-  SWITCHBOARD_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(90 * 24).default(7 * 24),
+  SWITCHBOARD_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24)
+    .default(7 * 24),
 });
 
 export type Config = {
@@ -125,19 +155,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.');
         // Secrets are named, never echoed: start-up errors end up in logs.
-        const shown = /PASSWORD|SECRET|TOKEN|KEY/.test(name) ? '(hidden)' : JSON.stringify(env[name] ?? '');
+        const shown = /PASSWORD|SECRET|TOKEN|KEY/.test(name)
+          ? '(hidden)'
+          : JSON.stringify(env[name] ?? '');
         return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
   const e = parsed.data;
   const oidcMissing = e.SWITCHBOARD_OIDC_ISSUER
-    ? (['SWITCHBOARD_OIDC_CLIENT_ID', 'SWITCHBOARD_OIDC_CLIENT_SECRET', 'SWITCHBOARD_OIDC_REDIRECT_URI'] as const).filter(
-        (name) => e[name] === undefined,
-      )
+    ? (
+        [
+          'SWITCHBOARD_OIDC_CLIENT_ID',
+          'SWITCHBOARD_OIDC_CLIENT_SECRET',
+          'SWITCHBOARD_OIDC_REDIRECT_URI',
+        ] as const
+      ).filter((name) => e[name] === undefined)
     : [];
   if (oidcMissing.length > 0)
-    throw new ConfigError(oidcMissing.map((name) => `${name} is required when SWITCHBOARD_OIDC_ISSUER is set`));
+    throw new ConfigError(
+      oidcMissing.map((name) => `${name} is required when SWITCHBOARD_OIDC_ISSUER is set`),
+    );
   return {
     port: e.PORT,
     host: e.SWITCHBOARD_HOST,

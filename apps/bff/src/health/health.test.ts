@@ -17,10 +17,7 @@ const readyz = async () => {
 };
 
 beforeAll(async () => {
-  server = await startServer(
-    loadConfig(testEnv()),
-    silentLogger,
-  );
+  server = await startServer(loadConfig(testEnv()), silentLogger);
 });
 afterAll(() => server?.close());
 

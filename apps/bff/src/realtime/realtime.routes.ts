@@ -82,7 +82,11 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     for (const s of subscribers ?? []) s.close(1008, 'session revoked');
   });
   /** Subscribes on behalf of the signed-in session; the returned function undoes both. */
-  const subscribe = (sessionId: string, subscriber: Subscriber, resume?: { epoch: string; seq: number }) => {
+  const subscribe = (
+    sessionId: string,
+    subscriber: Subscriber,
+    resume?: { epoch: string; seq: number },
+  ) => {
     const own = bySession.get(sessionId) ?? new Set();
     bySession.set(sessionId, own.add(subscriber));
     const unsubscribe = deps.hub.subscribe(subscriber, resume);
@@ -98,7 +102,12 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     // the operator's cookies into a live stream (cross-site WebSocket hijacking).
     const origin = c.req.header('origin');
     if ((origin !== undefined || c.req.path === '/api/ws') && !deps.allowOrigin(c))
-      return errorResponse(c, 403, 'forbidden', `Live streams cannot be opened from origin ${origin ?? '(none)'}.`);
+      return errorResponse(
+        c,
+        403,
+        'forbidden',
+        `Live streams cannot be opened from origin ${origin ?? '(none)'}.`,
+      );
     return next();
   };
   app.use('/api/stream', checkStreamAccess);
@@ -129,7 +138,11 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
           controller.enqueue(bytes);
         };
         controller.enqueue(retryBytes);
-        unsubscribe = subscribe(sessionId, { send: (frame) => write(frame.sse), close: end }, resume);
+        unsubscribe = subscribe(
+          sessionId,
+          { send: (frame) => write(frame.sse), close: end },
+          resume,
+        );
         // The stream may have ended during replay (slow client, or a hub already closed).
         if (!open) unsubscribe();
       },
@@ -158,7 +171,8 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     },
     deps.upgradeWebSocket((c) => {
       const resume = parseResumePoint(c.req.query('resume'));
-      const { sessionId } = principalOf(c);
+      // The upgrade helper types its context loosely; it is this app's, after the session check.
+      const { sessionId } = principalOf(c as Context<AppEnv>);
       let unsubscribe = () => {};
       let windowStart = 0;
       let received = 0;
@@ -176,7 +190,10 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
         onMessage(_event, ws) {
           // A fixed one-second window: cheap, and enough to stop a client flooding the server.
           const now = Date.now();
-          if (now - windowStart >= 1000) (windowStart = now), (received = 0);
+          if (now - windowStart >= 1000) {
+            windowStart = now;
+            received = 0;
+          }
           received += 1;
           if (received > deps.wsMessagesPerSecond) ws.close(1008, 'too many messages');
         },

@@ -273,11 +273,14 @@ function createRecordingLogger(): { logger: Logger; warnings: string[] } {
 function openNodeSse(agent: Agent, port: number): Promise<{ ended: Promise<void> } | 'refused'> {
   return new Promise((resolve) => {
     const headers = authHeaders(port);
-    const request = get({ host: '127.0.0.1', port, path: '/api/stream', agent, headers }, (response) => {
-      const ended = new Promise<void>((resolveEnd) => response.once('close', () => resolveEnd()));
-      response.resume();
-      resolve({ ended });
-    });
+    const request = get(
+      { host: '127.0.0.1', port, path: '/api/stream', agent, headers },
+      (response) => {
+        const ended = new Promise<void>((resolveEnd) => response.once('close', () => resolveEnd()));
+        response.resume();
+        resolve({ ended });
+      },
+    );
     request.once('error', () => resolve('refused'));
   });
 }

@@ -64,10 +64,7 @@ async function validationIssues(response: Response): Promise<FieldIssue[]> {
 }
 
 beforeAll(async () => {
-  server = await startServer(
-    loadConfig(testEnv()),
-    silentLogger,
-  );
+  server = await startServer(loadConfig(testEnv()), silentLogger);
   api = await signIn(url(''), 'operator');
 });
 

@@ -203,11 +203,7 @@ async function json(response: Response, what: string): Promise<unknown> {
 export async function startHarness(
   catalog: (baseUrls: ReadonlyMap<string, string>) => CatalogInput,
 ): Promise<Harness> {
-  const server = await startServer(
-    loadConfig(testEnv()),
-    silentLogger,
-    { catalog },
-  );
+  const server = await startServer(loadConfig(testEnv()), silentLogger, { catalog });
   const sandbox = server.sandbox;
   if (!sandbox) {
     await server.close();

@@ -229,17 +229,13 @@ describe('start-up refuses unsafe or invalid configuration', () => {
   // catalog given through `options.catalog`, skipping checkCatalogReferences, so that path starts
   // happily with a catalog the file loader refuses. See the report.
   it('refuses the same private-IP catalog when it comes through options.catalog', async () => {
-    const result = await startServer(
-      loadConfig(testEnv()),
-      silentLogger,
-      {
-        catalog: () => ({
-          integrations: {
-            internal: { baseUrl: 'http://10.1.2.3:8080/', operations: { get: { path: '/x' } } },
-          },
-        }),
-      },
-    ).then(
+    const result = await startServer(loadConfig(testEnv()), silentLogger, {
+      catalog: () => ({
+        integrations: {
+          internal: { baseUrl: 'http://10.1.2.3:8080/', operations: { get: { path: '/x' } } },
+        },
+      }),
+    }).then(
       async (server) => {
         await server.close();
         return 'started';

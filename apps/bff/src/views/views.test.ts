@@ -85,11 +85,7 @@ function plainCatalog(urls: ReadonlyMap<string, string>): CatalogInput {
 }
 
 beforeAll(async () => {
-  server = await startServer(
-    loadConfig(testEnv()),
-    silentLogger,
-    { catalog: plainCatalog },
-  );
+  server = await startServer(loadConfig(testEnv()), silentLogger, { catalog: plainCatalog });
   api = await signIn(url(''), 'operator');
   const response = await api.fetch(url('/api/sandbox/providers'));
   providerNames = SandboxProviderListSchema.parse(await response.json()).providers.map(

@@ -28,7 +28,7 @@ const redactPaths = [
 export interface RedactingLogger {
   logger: Logger;
   /** Known secret values (resolved at start-up) to scrub from every line, whatever field holds them. */
-  addSecrets(values: Iterable<string>): void;
+  addSecrets: (values: Iterable<string>) => void;
 }
 
 /**
@@ -44,14 +44,18 @@ export function createRedactingLogger(options: {
   const scrubbing: DestinationStream = {
     write(line: string) {
       let text = line;
-      for (const secret of secrets) if (text.includes(secret)) text = text.replaceAll(secret, '[redacted]');
+      for (const secret of secrets)
+        if (text.includes(secret)) text = text.replaceAll(secret, '[redacted]');
       out.write(text);
     },
   };
-  const logger = pino({ level: options.level, redact: { paths: redactPaths, censor: '[redacted]' } }, scrubbing);
+  const logger = pino(
+    { level: options.level, redact: { paths: redactPaths, censor: '[redacted]' } },
+    scrubbing,
+  );
   return {
     logger,
-    addSecrets(values) {
+    addSecrets: (values) => {
       // Longest first, so a secret containing another is replaced whole; very short values would
       // redact ordinary words, and no real credential is that short.
       secrets = [...new Set([...secrets, ...values])]

@@ -7,19 +7,21 @@ import type { PasswordHasher } from '../../auth/passwords';
 const defaults = { N: 2 ** 15, r: 8, p: 1 };
 const keyLength = 32;
 
-const derive = (password: string, salt: Buffer, options: ScryptOptions) =>
+const derive = (password: string, salt: Buffer, options: { N: number; r: number; p: number }) =>
   new Promise<Buffer>((resolve, reject) =>
     scrypt(
       password.normalize('NFKC'),
       salt,
       keyLength,
-      { ...options, maxmem: 256 * options.N! * options.r! },
+      { ...options, maxmem: 256 * options.N * options.r } satisfies ScryptOptions,
       (err, key) => (err ? reject(err) : resolve(key)),
     ),
   );
 
 /** @example const hasher = createScryptHasher(); await hasher.verify(pw, await hasher.hash(pw)); */
-export function createScryptHasher(params: { N: number; r: number; p: number } = defaults): PasswordHasher {
+export function createScryptHasher(
+  params: { N: number; r: number; p: number } = defaults,
+): PasswordHasher {
   return {
     async hash(password) {
       const salt = randomBytes(16);

@@ -66,7 +66,9 @@ async function createSsoClient(oidc: NonNullable<Config['oidc']>): Promise<OidcC
     });
   } catch (err) {
     throw new ConfigError(
-      [`SWITCHBOARD_OIDC_ISSUER=${oidc.issuer}: ${err instanceof Error ? err.message : String(err)}`],
+      [
+        `SWITCHBOARD_OIDC_ISSUER=${oidc.issuer}: ${err instanceof Error ? err.message : String(err)}`,
+      ],
       'Single sign-on could not be set up',
     );
   }
@@ -76,7 +78,9 @@ async function createSsoClient(oidc: NonNullable<Config['oidc']>): Promise<OidcC
  * The sandbox's credentials when the environment sets every one of them (e.g. a test that must
  * know them to prove they never leak); otherwise the sandbox generates its own.
  */
-function pinnedSandboxSecrets(env: Record<string, string | undefined>): { secrets?: SandboxSecrets } {
+function pinnedSandboxSecrets(env: Record<string, string | undefined>): {
+  secrets?: SandboxSecrets;
+} {
   const entries = sandboxSecretNames.map((name) => [name, env[name]] as const);
   return entries.every(([, v]) => v !== undefined && v.length >= 16)
     ? { secrets: Object.fromEntries(entries) as SandboxSecrets }
@@ -165,9 +169,9 @@ export async function startServer(
     remoteAddress: (c: Context) => getConnInfo(c).remote.address,
   };
   const pruneSessions = setInterval(() => {
-    auth.sessions.prune().catch((err: unknown) =>
-      logger.warn({ err: String(err) }, 'pruning ended sessions failed'),
-    );
+    auth.sessions
+      .prune()
+      .catch((err: unknown) => logger.warn({ err: String(err) }, 'pruning ended sessions failed'));
   }, 10 * 60_000);
   pruneSessions.unref();
   const switchboard = createApp({

@@ -143,6 +143,11 @@ const toAudit = (r: AuditRow): AuditEntry => ({
   details: JSON.parse(r.details) as Record<string, unknown>,
 });
 
+/** The synchronous shape of a port whose methods return promises. */
+type Sync<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : T[K];
+};
+
 /** @example const store = createSqliteAuthStore(openDatabase('.data')); */
 export function createSqliteAuthStore(db: SqliteDatabase): AuthStore {
   db.exec(schema);
@@ -205,57 +210,63 @@ export function createSqliteAuthStore(db: SqliteDatabase): AuthStore {
     ),
   };
 
-  return {
-    countUsers: async () => q.countUsers.get()?.n ?? 0,
-    async insertUser(user) {
+  const store: Sync<AuthStore> = {
+    countUsers: () => q.countUsers.get()?.n ?? 0,
+    insertUser(user) {
       q.insertUser.run({ ...user, disabled: user.disabled ? 1 : 0 });
     },
-    async updateUser(id, patch) {
+    updateUser(id, patch) {
       const sets: string[] = [];
       const values: Record<string, unknown> = { id };
-      if (patch.role !== undefined) (sets.push('role = @role'), (values.role = patch.role));
-      if (patch.disabled !== undefined)
-        (sets.push('disabled = @disabled'), (values.disabled = patch.disabled ? 1 : 0));
-      if (patch.displayName !== undefined)
-        (sets.push('display_name = @displayName'), (values.displayName = patch.displayName));
-      if (patch.lastLoginAt !== undefined)
-        (sets.push('last_login_at = @lastLoginAt'), (values.lastLoginAt = patch.lastLoginAt));
-      if (sets.length > 0) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = @id`).run(values);
+      const columns = {
+        role: 'role',
+        disabled: 'disabled',
+        displayName: 'display_name',
+        lastLoginAt: 'last_login_at',
+      } as const;
+      for (const [key, column] of Object.entries(columns)) {
+        const value = patch[key as keyof typeof columns];
+        if (value === undefined) continue;
+        sets.push(`${column} = @${key}`);
+        values[key] = typeof value === 'boolean' ? Number(value) : value;
+      }
+      if (sets.length > 0)
+        db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = @id`).run(values);
       const row = q.userById.get(id);
       return row && toUser(row);
     },
-    userById: async (id) => {
+    userById: (id) => {
       const row = q.userById.get(id);
       return row && toUser(row);
     },
-    userByUsername: async (username) => {
+    userByUsername: (username) => {
       const row = q.userByUsername.get(username);
       return row && toUser(row);
     },
-    userBySubject: async (provider, subject) => {
+    userBySubject: (provider, subject) => {
       const row = q.userBySubject.get(provider, subject);
       return row && toUser(row);
     },
-    listUsers: async () => q.listUsers.all().map(toUser),
+    listUsers: () => q.listUsers.all().map(toUser),
 
-    async insertSession(session) {
+    insertSession(session) {
       q.insertSession.run(session);
     },
-    sessionById: async (id) => {
+    sessionById: (id) => {
       const row = q.sessionById.get(id);
       return row && toSession(row);
     },
-    async touchSession(id, lastSeenAt, providerTokens) {
+    touchSession(id, lastSeenAt, providerTokens) {
       q.touchSession.run(lastSeenAt, providerTokens ?? null, id);
     },
-    revokeSession: async (id, at, reason) => q.revokeSession.run(at, reason, id).changes > 0,
-    activeSessions: async (now) => q.activeSessions.all(now).map(toSession),
-    revokedSince: async (since) => q.revokedSince.all(since).map((r) => r.id),
+    revokeSession: (id, at, reason) => q.revokeSession.run(at, reason, id).changes > 0,
+    activeSessions: (now) => q.activeSessions.all(now).map(toSession),
+    revokedSince: (since) => q.revokedSince.all(since).map((r) => r.id),
 
-    async insertRefreshToken(token: RefreshTokenRecord) {
+    insertRefreshToken(token: RefreshTokenRecord) {
       q.insertRefresh.run(token);
     },
-    refreshTokenByHash: async (hash) => {
+    refreshTokenByHash: (hash) => {
       const row = q.refreshByHash.get(hash);
       return (
         row && {
@@ -266,35 +277,51 @@ export function createSqliteAuthStore(db: SqliteDatabase): AuthStore {
         }
       );
     },
-    markRefreshTokenUsed: async (hash, at) => q.markRefreshUsed.run(at, hash).changes > 0,
+    markRefreshTokenUsed: (hash, at) => q.markRefreshUsed.run(at, hash).changes > 0,
 
-    signingKeys: async (): Promise<SigningKeyRecord[]> =>
+    signingKeys: (): SigningKeyRecord[] =>
       q.signingKeys
         .all()
         .map((r) => ({ kid: r.kid, privateJwk: r.private_jwk, createdAt: r.created_at })),
-    async insertSigningKey(key) {
+    insertSigningKey(key) {
       q.insertKey.run(key.kid, key.privateJwk, key.createdAt);
     },
-    async deleteSigningKey(kid) {
+    deleteSigningKey(kid) {
       q.deleteKey.run(kid);
     },
 
-    appendAudit: async (entry) =>
-      Number(q.appendAudit.run({ ...entry, details: JSON.stringify(entry.details) }).lastInsertRowid),
-    async queryAudit({ action, actor, before, limit }) {
+    appendAudit: (entry) =>
+      Number(
+        q.appendAudit.run({ ...entry, details: JSON.stringify(entry.details) }).lastInsertRowid,
+      ),
+    queryAudit({ action, actor, before, limit }) {
       const where: string[] = [];
       const values: Record<string, unknown> = { limit };
-      if (action) (where.push('action = @action'), (values.action = action));
-      if (actor) (where.push('actor = @actor'), (values.actor = actor));
-      if (before) (where.push('id < @before'), (values.before = before));
+      const filters = {
+        action: 'action = @action',
+        actor: 'actor = @actor',
+        before: 'id < @before',
+      };
+      for (const [key, clause] of Object.entries(filters)) {
+        const value = { action, actor, before }[key as keyof typeof filters];
+        if (value === undefined || value === '') continue;
+        where.push(clause);
+        values[key] = value;
+      }
       const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
       return db.prepare<[Record<string, unknown>], AuditRow>(sql).all(values).map(toAudit);
     },
-    async prune(before) {
+    prune(before) {
       db.transaction(() => {
         q.pruneTokens.run(before);
         q.pruneSessions.run(before);
       })();
     },
   };
+  // better-sqlite3 is synchronous; the port is asynchronous so a networked store can implement it.
+  const methods = Object.entries(store) as [string, (...args: unknown[]) => unknown][];
+  const wrapped: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [name, fn] of methods)
+    wrapped[name] = (...args) => new Promise((resolve) => resolve(fn(...args)));
+  return wrapped as unknown as AuthStore;
 }
