@@ -134,6 +134,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     points: security.limits.perIpPerMinute,
     durationSec: 60,
     logger,
+    subject: 'from this address',
     key: (c) => (c.get('principal') ? undefined : c.get('clientIp')),
   });
   const limitSession = rateLimit({
@@ -141,6 +142,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     points: security.limits.perSessionPerMinute,
     durationSec: 60,
     logger,
+    subject: 'for this session',
     key: (c) => c.get('principal')?.sessionId,
   });
   for (const path of ['/api/*', '/auth/*']) {
