@@ -1,32 +1,23 @@
-// The console's root: providers and the page frame.
-import { QueryClientProvider } from '@tanstack/react-query';
+// The console's root: router, API client and auth around the routes. The query cache is not
+// here: it lives and dies with a signed-in session (see signed-in-layout.tsx).
 import { useState } from 'react';
-import { OverviewPage } from '../features/overview/components/overview-page';
-import { createQueryClient } from '../lib/query-client';
-import { createLiveStream } from '../lib/realtime/live-stream';
-import { RealtimeProvider } from '../lib/realtime/realtime-context';
-import { StreamStatus } from '../lib/realtime/stream-status';
+import { createApiClient, type ApiClient } from '../lib/api-client';
+import { ApiProvider } from '../lib/api-context';
+import { AuthProvider } from '../lib/auth/auth-context';
+import { createBrowserRouter, RouterProvider, type Router } from '../lib/router/router';
+import { AppRoutes } from './routes';
 
-function liveStreamForThisPage() {
-  const wsUrl = new URL('/api/ws', window.location.href);
-  wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
-  return createLiveStream({ wsUrl: wsUrl.toString(), sseUrl: '/api/stream' });
-}
-
-export function App() {
-  const [queryClient] = useState(createQueryClient);
-  const [stream] = useState(liveStreamForThisPage);
+/** Everything is built here by default; tests hand in their own API client or router. */
+export function App(props: { api?: ApiClient; router?: Router }) {
+  const [api] = useState(() => props.api ?? createApiClient());
+  const [router] = useState(() => props.router ?? createBrowserRouter());
   return (
-    <QueryClientProvider client={queryClient}>
-      <RealtimeProvider stream={stream}>
-        <header className="topbar">
-          <span className="brand">Switchboard</span>
-          <StreamStatus />
-        </header>
-        <main>
-          <OverviewPage />
-        </main>
-      </RealtimeProvider>
-    </QueryClientProvider>
+    <RouterProvider router={router}>
+      <ApiProvider client={api}>
+        <AuthProvider>
+          <AppRoutes />
+        </AuthProvider>
+      </ApiProvider>
+    </RouterProvider>
   );
 }

@@ -1,13 +1,18 @@
 import type { SequencedMessage } from '@switchboard/shared/stream';
 import { describe, expect, it } from 'vitest';
-import { createLiveStream, type StreamHealth, type StreamPlatform } from './live-stream';
+import {
+  createLiveStream,
+  type LiveStreamOptions,
+  type StreamHealth,
+  type StreamPlatform,
+} from './live-stream';
 
 // Hand-driven stand-ins for the browser's WebSocket and EventSource: a pure unit test of the
 // connection state machine. The real transports are exercised in Chromium by the e2e suite.
 class FakeSocket {
   onopen: (() => void) | null = null;
   onmessage: ((e: { data: unknown }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((e?: { code: number }) => void) | null = null;
   closed = false;
   constructor(readonly url: string) {}
   close() {
@@ -26,7 +31,7 @@ class FakeSource {
   }
 }
 
-function setup() {
+function setup(extra: Partial<LiveStreamOptions> = {}) {
   const sockets: FakeSocket[] = [];
   const sources: FakeSource[] = [];
   const timers: Array<{ fn: () => void; ms: number }> = [];
@@ -58,6 +63,7 @@ function setup() {
     sseUrl: '/api/stream',
     platform,
     wsAttemptsBeforeFallback: 2,
+    ...extra,
   });
   const received: number[] = [];
   const health: StreamHealth[] = [];
@@ -147,5 +153,31 @@ describe('createLiveStream', () => {
     expect(first.closed).toBe(true);
     first.onclose?.();
     expect(t.timers).toHaveLength(0);
+  });
+
+  it('asks whether the session stands when the server closes with 1008, and stops if it does not', async () => {
+    const checks: Array<(valid: boolean) => void> = [];
+    const t = setup({
+      checkSession: () => new Promise<boolean>((resolve) => checks.push(resolve)),
+    });
+    const first = at(t.sockets, 0);
+    first.onopen?.();
+    first.onclose?.({ code: 1008 });
+    expect(checks).toHaveLength(1);
+    at(checks, 0)(false);
+    await Promise.resolve();
+    t.runTimers();
+    expect(t.sockets).toHaveLength(1);
+    expect(t.sources).toHaveLength(0);
+  });
+
+  it('reconnects after a 1008 when the session still stands (it was renewed)', async () => {
+    const t = setup({ checkSession: () => Promise.resolve(true) });
+    const first = at(t.sockets, 0);
+    first.onopen?.();
+    first.onclose?.({ code: 1008 });
+    await Promise.resolve();
+    t.runTimers();
+    expect(t.sockets).toHaveLength(2);
   });
 });

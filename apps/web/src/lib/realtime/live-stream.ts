@@ -37,6 +37,12 @@ export interface LiveStreamOptions {
   /** While on SSE, how often to try the socket again. */
   wsRetryWhileFallbackMs?: number;
   backoff?: { baseMs: number; maxMs: number };
+  /**
+   * Asked when the server ends the stream the way it does for a revoked session (WebSocket close
+   * 1008, or an SSE request it refuses): resolve false when the session is over, and the stream stops
+   * instead of reconnecting forever. Without it, every close reconnects.
+   */
+  checkSession?: () => Promise<boolean>;
 }
 
 export interface LiveStream {
@@ -56,6 +62,8 @@ const browserPlatform = (): StreamPlatform => ({
 
 /** EventSource.CLOSED, spelled out so the module loads where EventSource is not defined. */
 const closedState = 2;
+/** The close code the server uses for a revoked or expired session. */
+const policyViolation = 1008;
 
 const withResume = (url: string, resume: string | undefined) =>
   resume ? `${url}${url.includes('?') ? '&' : '?'}resume=${encodeURIComponent(resume)}` : url;
@@ -91,6 +99,14 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     const schedule = (fn: () => void, ms: number) => {
       platform.clearTimeout(timer);
       timer = platform.setTimeout(fn, ms);
+    };
+    const unlessSignedOut = (next: () => void) => {
+      if (!options.checkSession) return next();
+      // A failed check (server unreachable) is no proof the session ended: keep reconnecting.
+      options.checkSession().then(
+        (valid) => valid && !stopped && next(),
+        () => !stopped && next(),
+      );
     };
 
     const deliver = (observer: Pick<Observer<SequencedMessage>, 'next'>, raw: unknown) => {
@@ -135,15 +151,19 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       };
       ws.onmessage = (event: MessageEvent) => deliver(subscriber, event.data);
       // A close, clean or not, is never the end of the stream: only unsubscribing ends it.
-      ws.onclose = () => {
+      ws.onclose = (event?: CloseEvent) => {
         if (socket !== ws || stopped) return;
         socket = undefined;
         if (!opened) failedOpenings += 1;
-        if (failedOpenings >= attemptsBeforeFallback) return connectEventSource();
-        retries += 1;
-        setHealth({ state: 'reconnecting' });
-        const delay = Math.min(maxMs, baseMs * 2 ** (retries - 1));
-        schedule(connectWebSocket, delay / 2 + (platform.random() * delay) / 2);
+        const reconnect = () => {
+          if (failedOpenings >= attemptsBeforeFallback) return connectEventSource();
+          retries += 1;
+          setHealth({ state: 'reconnecting' });
+          const delay = Math.min(maxMs, baseMs * 2 ** (retries - 1));
+          schedule(connectWebSocket, delay / 2 + (platform.random() * delay) / 2);
+        };
+        if (event?.code === policyViolation) unlessSignedOut(reconnect);
+        else reconnect();
       };
     };
 
@@ -159,7 +179,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
         setHealth({ state: 'reconnecting' });
         if (es.readyState === closedState && source === es) {
           source = undefined;
-          schedule(connectEventSource, maxMs);
+          unlessSignedOut(() => schedule(connectEventSource, maxMs));
         }
       };
       schedule(probeWebSocket, retryWsMs);

@@ -1,0 +1,95 @@
+// Which page each path shows, and the sign-in gate in front of them. Every page is its own chunk,
+// so the sign-in page never downloads the overview's charts.
+import type { Role } from '@switchboard/shared/auth';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
+import { LoadError, Loading } from '../components/query-states';
+import { useAuth } from '../lib/auth/auth-context';
+import { RequireRole } from '../lib/auth/require-role';
+import { safeReturnTo, signInHref, signInPath } from '../lib/auth/return-to';
+import { Redirect, useLocation } from '../lib/router/router';
+
+const SignInPage = lazy(() =>
+  import('../features/auth/components/sign-in-page').then((m) => ({ default: m.SignInPage })),
+);
+const SignedInLayout = lazy(() =>
+  import('./signed-in-layout').then((m) => ({ default: m.SignedInLayout })),
+);
+
+interface Route {
+  title: string;
+  page: ComponentType;
+  /** The least role that may open it; the server checks again on every call. */
+  role?: Role;
+}
+
+export const routes: Record<string, Route> = {
+  '/': {
+    title: 'Overview',
+    page: lazy(() =>
+      import('../features/overview/components/overview-page').then((m) => ({
+        default: m.OverviewPage,
+      })),
+    ),
+  },
+};
+
+function NotFound() {
+  return (
+    <section aria-labelledby="not-found-title">
+      <h1 id="not-found-title">Page not found</h1>
+      <p>There is no page at this address.</p>
+    </section>
+  );
+}
+
+function RoutePage({ route }: { route: Route | undefined }) {
+  if (!route) return <NotFound />;
+  const Page = route.page;
+  return route.role ? (
+    <RequireRole role={route.role}>
+      <Page />
+    </RequireRole>
+  ) : (
+    <Page />
+  );
+}
+
+const splash = <Loading>Loading…</Loading>;
+
+export function AppRoutes() {
+  const { pathname, search } = useLocation();
+  const { state, retry } = useAuth();
+  const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
+  const title = pathname === signInPath ? 'Sign in' : (route?.title ?? 'Not found');
+
+  useEffect(() => {
+    document.title = `${title} · Switchboard`;
+  }, [title]);
+
+  if (state.status === 'loading') return splash;
+  if (state.status === 'unavailable')
+    return (
+      <main>
+        <LoadError what="your session" error={state.error} onRetry={retry} />
+      </main>
+    );
+  if (pathname === signInPath) {
+    if (state.status === 'signed-in')
+      return <Redirect to={safeReturnTo(new URLSearchParams(search).get('returnTo'))} />;
+    return (
+      <Suspense fallback={splash}>
+        <SignInPage />
+      </Suspense>
+    );
+  }
+  if (state.status === 'signed-out') return <Redirect to={signInHref(`${pathname}${search}`)} />;
+  return (
+    <Suspense fallback={splash}>
+      <SignedInLayout>
+        <Suspense fallback={splash}>
+          <RoutePage route={route} />
+        </Suspense>
+      </SignedInLayout>
+    </Suspense>
+  );
+}
