@@ -1,4 +1,11 @@
-import { base64url, SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
+import {
+  base64url,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  UnsecuredJWT,
+  type JWTHeaderParameters,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../runtime/node/sqlite';
 import { createSqliteAuthStore } from '../runtime/node/sqlite-auth-store';
@@ -14,6 +21,23 @@ async function setup(start = 1_700_000_000_000) {
 }
 
 const encode = (value: object) => base64url.encode(JSON.stringify(value));
+
+/** An admin token for `u1` with every claim right, signed with `key` under `header`. */
+function forge(
+  key: Parameters<SignJWT['sign']>[0],
+  header: JWTHeaderParameters,
+  { iss = 'switchboard', aud = 'switchboard-console' } = {},
+) {
+  return new SignJWT({ name: 'eve', role: 'admin', sid: 's1' })
+    .setProtectedHeader(header)
+    .setSubject('u1')
+    .setIssuer(iss)
+    .setAudience(aud)
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .setJti('x')
+    .sign(key);
+}
 
 describe('access tokens', () => {
   it('signs ES256 with a kid and at+jwt, and verifies its own tokens', async () => {
@@ -93,45 +117,29 @@ describe('access tokens', () => {
       const publicJwk = JSON.parse(key?.privateJwk ?? '{}') as Record<string, string>;
       delete publicJwk.d;
       const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
-      const forged = await new SignJWT({ name: 'eve', role: 'admin', sid: 's1' })
-        .setProtectedHeader({ alg: 'HS256', kid: tokens.currentKid, typ: 'at+jwt' })
-        .setSubject('u1')
-        .setIssuer('switchboard')
-        .setAudience('switchboard-console')
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .setJti('x')
-        .sign(secret);
+      const forged = await forge(secret, { alg: 'HS256', kid: tokens.currentKid, typ: 'at+jwt' });
       expect(await tokens.verify(forged)).toBeUndefined();
     });
 
     it('signed by a key of its own with our kid', async () => {
       const { tokens } = await setup();
       const { privateKey } = await generateKeyPair('ES256');
-      const forged = await new SignJWT({ name: 'eve', role: 'admin', sid: 's1' })
-        .setProtectedHeader({ alg: 'ES256', kid: tokens.currentKid, typ: 'at+jwt' })
-        .setSubject('u1')
-        .setIssuer('switchboard')
-        .setAudience('switchboard-console')
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .setJti('x')
-        .sign(privateKey);
+      const forged = await forge(privateKey, {
+        alg: 'ES256',
+        kid: tokens.currentKid,
+        typ: 'at+jwt',
+      });
       expect(await tokens.verify(forged)).toBeUndefined();
     });
 
     it('embedded jwk header naming the attacker key', async () => {
       const { tokens } = await setup();
       const { privateKey, publicKey } = await generateKeyPair('ES256');
-      const forged = await new SignJWT({ name: 'eve', role: 'admin', sid: 's1' })
-        .setProtectedHeader({ alg: 'ES256', jwk: await exportJWK(publicKey), typ: 'at+jwt' })
-        .setSubject('u1')
-        .setIssuer('switchboard')
-        .setAudience('switchboard-console')
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .setJti('x')
-        .sign(privateKey);
+      const forged = await forge(privateKey, {
+        alg: 'ES256',
+        jwk: await exportJWK(publicKey),
+        typ: 'at+jwt',
+      });
       expect(await tokens.verify(forged)).toBeUndefined();
     });
 
@@ -163,15 +171,11 @@ describe('access tokens', () => {
         aud: 'switchboard-console',
         ...change,
       };
-      const forged = await new SignJWT({ name: 'eve', role: 'admin', sid: 's1' })
-        .setProtectedHeader({ alg: 'ES256', kid: kid as string, typ })
-        .setSubject('u1')
-        .setIssuer(iss)
-        .setAudience(aud)
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .setJti('x')
-        .sign(privateKey);
+      const forged = await forge(
+        privateKey,
+        { alg: 'ES256', kid: kid as string, typ },
+        { iss, aud },
+      );
       expect(await tokens.verify(forged)).toBeUndefined();
     });
 

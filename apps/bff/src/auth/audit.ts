@@ -31,3 +31,17 @@ export function createAuditLog(store: AuthStore, now: () => number): AuditLog {
     },
   };
 }
+
+/** A refused sign-in: `target` names what was tried (`user:ada`, `oidc`), `reason` why it failed. */
+export const recordLoginFailure = (
+  audit: AuditLog,
+  entry: { ip: string; target: string; reason: string; actor?: string },
+) =>
+  audit.record({
+    action: 'auth.login_failed',
+    outcome: 'failure',
+    actor: entry.actor ?? null,
+    ip: entry.ip,
+    target: entry.target,
+    details: { reason: entry.reason },
+  });

@@ -12,7 +12,7 @@ import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
 import { errorContent, jsonContent } from '../http/openapi';
 import type { Accounts } from './accounts';
-import type { AuditLog } from './audit';
+import { recordLoginFailure, type AuditLog } from './audit';
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from './cookies';
 import { principalOf } from './guards';
 import type { LoginThrottle } from '../security/login-throttle';
@@ -95,13 +95,10 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     const gate = await loginGuard.check(username, meta.ip);
     if (!gate.allowed) {
       c.header('retry-after', String(gate.retryAfterSec));
-      await audit.record({
-        action: 'auth.login_failed',
-        outcome: 'failure',
-        actor: null,
+      await recordLoginFailure(audit, {
         ip: meta.ip,
         target: `user:${username}`,
-        details: { reason: `locked out (${gate.reason})` },
+        reason: `locked out (${gate.reason})`,
       });
       throw new AppError(
         429,
@@ -113,24 +110,19 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     const user = await accounts.verifyPassword(username, password);
     if (!user) {
       await loginGuard.recordFailure(username, meta.ip);
-      await audit.record({
-        action: 'auth.login_failed',
-        outcome: 'failure',
-        actor: null,
+      await recordLoginFailure(audit, {
         ip: meta.ip,
         target: `user:${username}`,
-        details: { reason: 'wrong username or password' },
+        reason: 'wrong username or password',
       });
       throw new AppError(401, 'unauthorized', 'Wrong username or password.');
     }
     if (user.disabled) {
-      await audit.record({
-        action: 'auth.login_failed',
-        outcome: 'failure',
-        actor: user.username,
+      await recordLoginFailure(audit, {
         ip: meta.ip,
         target: `user:${user.username}`,
-        details: { reason: 'account disabled' },
+        reason: 'account disabled',
+        actor: user.username,
       });
       throw new AppError(403, 'forbidden', 'This account is disabled; ask an admin to enable it.');
     }

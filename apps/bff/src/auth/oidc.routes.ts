@@ -5,7 +5,7 @@ import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
 import { errorContent } from '../http/openapi';
 import type { Accounts } from './accounts';
-import type { AuditLog } from './audit';
+import { recordLoginFailure, type AuditLog } from './audit';
 import { clientMeta } from './auth.routes';
 import { setSessionCookies } from './cookies';
 import type { OidcClient, OidcTokens } from './oidc/oidc-client';
@@ -107,14 +107,7 @@ export function createOidcRoutes(deps: {
     deleteCookie(c, transactionCookie, { path: '/', secure: true });
     const meta = clientMeta(c);
     const fail = async (message: string, reason: string) => {
-      await audit.record({
-        action: 'auth.login_failed',
-        outcome: 'failure',
-        actor: null,
-        ip: meta.ip,
-        target: 'oidc',
-        details: { reason },
-      });
+      await recordLoginFailure(audit, { ip: meta.ip, target: 'oidc', reason });
       return c.redirect(`/sign-in?error=${encodeURIComponent(message)}`, 302);
     };
     if (!transaction)
