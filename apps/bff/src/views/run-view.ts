@@ -21,33 +21,44 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 export async function runView(
   deps: RunViewDeps,
   plan: ViewPlan,
-  signal: AbortSignal,
+  signal: AbortSignal | (() => AbortSignal),
 ): Promise<ViewResult> {
   const start = deps.now();
   const traceId = newTraceId();
   const deadlineAt = start + plan.deadlineMs;
   // One timer for the whole view, and one controller per source: the deadline aborts them all
   // itself, so no signal collects a listener per source (Node warns past ten on one signal).
+  // Armed by the first source that calls out: a view whose sources are all refused at once (open
+  // breakers) builds no timer and no signal, and never reads the caller's (which, for an inbound
+  // request on Node, is built on first read).
   const controllers = new Set<AbortController>();
   let stopReason: unknown;
   const stop = (reason: unknown) => {
     stopReason ??= reason;
     for (const controller of controllers) controller.abort(reason);
   };
-  const timer = setTimeout(
-    () =>
-      stop(
-        new DOMException(
-          `view ${plan.name} reached its ${plan.deadlineMs} ms deadline`,
-          'TimeoutError',
-        ),
+  let armed: { timer: ReturnType<typeof setTimeout>; caller: AbortSignal } | undefined;
+  const onCallerAbort = () => stop(armed?.caller.reason);
+  const arm = () => {
+    const caller = typeof signal === 'function' ? signal() : signal;
+    armed = {
+      caller,
+      timer: setTimeout(
+        () =>
+          stop(
+            new DOMException(
+              `view ${plan.name} reached its ${plan.deadlineMs} ms deadline`,
+              'TimeoutError',
+            ),
+          ),
+        Math.max(0, deadlineAt - deps.now()),
       ),
-    plan.deadlineMs,
-  );
-  const onCallerAbort = () => stop(signal.reason);
-  if (signal.aborted) onCallerAbort();
-  else signal.addEventListener('abort', onCallerAbort, { once: true });
+    };
+    if (caller.aborted) onCallerAbort();
+    else caller.addEventListener('abort', onCallerAbort, { once: true });
+  };
   const sourceSignal = () => {
+    if (!armed) arm();
     const controller = new AbortController();
     if (stopReason !== undefined) controller.abort(stopReason);
     controllers.add(controller);
@@ -83,16 +94,18 @@ export async function runView(
             error: { kind: 'cancelled', message: `skipped: ${why}` },
           };
         }
+        const request = {
+          integration: source.integration,
+          operation: source.operation,
+          params,
+          deadlineAt,
+          traceId,
+        };
+        const refused = deps.client.refuseAtOnce?.(request);
+        if (refused) return toSection(source, refused, startedAtMs);
         const controller = sourceSignal();
         const outcome = await deps.client
-          .call({
-            integration: source.integration,
-            operation: source.operation,
-            params,
-            signal: controller.signal,
-            deadlineAt,
-            traceId,
-          })
+          .call({ ...request, signal: controller.signal })
           .finally(() => controllers.delete(controller));
         if (outcome.ok) data.set(source.id, outcome.data);
         return toSection(source, outcome, startedAtMs);
@@ -114,8 +127,10 @@ export async function runView(
       sources: Object.fromEntries(sections),
     };
   } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onCallerAbort);
+    if (armed) {
+      clearTimeout(armed.timer);
+      armed.caller.removeEventListener('abort', onCallerAbort);
+    }
   }
 }
 
