@@ -166,7 +166,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     });
   }
 
-  const headroomOf = (integration: IntegrationRuntime) => integration.limiter.snapshot().headroom;
+  const headroomOf = (integration: IntegrationRuntime) => integration.limiter.headroom();
 
   /** One attempt: throttle, breaker, per-attempt timeout, transport, classification. */
   async function attemptOnce(
@@ -375,8 +375,11 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
    * An open breaker with nothing cached and no fallback: the call ends here, without a signal,
    * a timer, a bulkhead slot or an await (as `callOne` would end it, only sooner).
    */
-  function refuseAtOnce(request: Omit<CallRequest, 'signal'>): CallOutcome | undefined {
-    const { integration, op } = lookUp(request);
+  function refuse(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: Omit<CallRequest, 'signal'>,
+  ): CallOutcome | undefined {
     if (op.cache || op.config.fallback || integration.breaker.state !== 'open') return undefined;
     const outcome: CallOutcome = {
       ok: false,
@@ -390,10 +393,15 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     return outcome;
   }
 
-  async function call(request: CallRequest): Promise<CallOutcome> {
-    const refused = refuseAtOnce(request);
-    if (refused) return refused;
+  function refuseAtOnce(request: Omit<CallRequest, 'signal'>): CallOutcome | undefined {
     const { integration, op } = lookUp(request);
+    return refuse(integration, op, request);
+  }
+
+  async function call(request: CallRequest): Promise<CallOutcome> {
+    const { integration, op } = lookUp(request);
+    const refused = refuse(integration, op, request);
+    if (refused) return refused;
     const startedWall = deps.wallNow();
     const started = clock.now();
     const primary = await callOne(integration, op, request);
