@@ -33,9 +33,10 @@ const server = await startServer(
   },
 );
 // The fair reference for "a route that calls nothing": an /api/views/* route, so it passes through
-// exactly the middleware the view does (request id, logging, JSON check, compression), answering a
-// constant of the view's size and shape with the view's headers. Added before the first request,
-// while the router can still take routes.
+// the middleware the view does (request id, logging, JSON check, compression), answering a constant
+// of the view's size and shape with the view's headers. Added before the first request, while the
+// router can still take routes; being added last, it also passes the console's static-asset and
+// page fallbacks, which for an /api/ path are a string test each.
 const constant = {
   view: 'users',
   generatedAt: new Date().toISOString(),
