@@ -55,12 +55,28 @@ export async function fanOutBenchmark(): Promise<void> {
     }
     const m = (list: LatencySummary[], key: 'p50' | 'p99' | 'throughput') =>
       median(list.map((s) => s[key]));
+    /** A figure per round as `median [lowest–highest]`, the rounds' spread beside the median. */
+    const spread = (each: number[], digits = 2, unit = '') =>
+      `${f(median(each), digits)}${unit} [${f(Math.min(...each), digits)}–${f(Math.max(...each), digits)}]`;
+    const perRound = (
+      a: LatencySummary[],
+      b: LatencySummary[],
+      key: 'p50' | 'p99' | 'throughput',
+      how: 'minus' | 'over',
+    ) =>
+      a.map((x, i) => {
+        const y = b[i]?.[key] ?? NaN;
+        return how === 'minus' ? x[key] - y : x[key] / y;
+      });
     console.log('One request at a time:');
     console.log(`  floor       p50 ${f(m(serial.floor, 'p50'))}  p99 ${f(m(serial.floor, 'p99'))}`);
     console.log(`  view        p50 ${f(m(serial.view, 'p50'))}  p99 ${f(m(serial.view, 'p99'))}`);
     console.log(`  sequential  p50 ${f(m(serial.sequential, 'p50'))}`);
     console.log(
       `  view - floor p50: ${f(m(serial.view, 'p50') - m(serial.floor, 'p50'), 2)} ms (target <= 1); view/floor p99: ${f(m(serial.view, 'p99') / m(serial.floor, 'p99'), 2)}x (target <= 1.25); sequential/view p50: ${f(m(serial.sequential, 'p50') / m(serial.view, 'p50'), 2)}x (target >= 4.5)`,
+    );
+    console.log(
+      `  per round, median [range]: view - floor p50 ${spread(perRound(serial.view, serial.floor, 'p50', 'minus'), 2, ' ms')}; view/floor p99 ${spread(perRound(serial.view, serial.floor, 'p99', 'over'))}x; sequential/view p50 ${spread(perRound(serial.sequential, serial.view, 'p50', 'over'))}x`,
     );
 
     const max = { view: [] as number[], peer: [] as number[] };
@@ -73,7 +89,7 @@ export async function fanOutBenchmark(): Promise<void> {
     }
     const viewMax = median(max.view);
     console.log(
-      `\nMaximum throughput (64 connections): view ${f(viewMax, 0)}/s, peer ${f(median(max.peer), 0)}/s, ratio ${f(viewMax / median(max.peer), 2)}x (target >= 0.9)`,
+      `\nMaximum throughput (64 connections): view ${f(viewMax, 0)}/s, peer ${f(median(max.peer), 0)}/s, ratio ${f(viewMax / median(max.peer), 2)}x (target >= 0.9); per round ${spread(max.view.map((v, i) => v / (max.peer[i] ?? NaN)))}x`,
     );
 
     console.log('\nAt a fixed rate (open loop), medians of rounds:');
@@ -85,7 +101,7 @@ export async function fanOutBenchmark(): Promise<void> {
         load.view.push(await openLoop(view, { ratePerSecond: rate, durationMs: 3000 }));
       }
       console.log(
-        `  ${share * 100}% (${rate}/s): floor p50 ${f(m(load.floor, 'p50'))} p99 ${f(m(load.floor, 'p99'))} | view p50 ${f(m(load.view, 'p50'))} p99 ${f(m(load.view, 'p99'))} | p50 +${f(m(load.view, 'p50') - m(load.floor, 'p50'), 2)} ms, p99 ${f(m(load.view, 'p99') / m(load.floor, 'p99'), 2)}x`,
+        `  ${share * 100}% (${rate}/s): floor p50 ${f(m(load.floor, 'p50'))} p99 ${f(m(load.floor, 'p99'))} | view p50 ${f(m(load.view, 'p50'))} p99 ${f(m(load.view, 'p99'))} | p50 +${f(m(load.view, 'p50') - m(load.floor, 'p50'), 2)} ms, p99 ${f(m(load.view, 'p99') / m(load.floor, 'p99'), 2)}x | per round: p50 ${spread(perRound(load.view, load.floor, 'p50', 'minus'), 2, ' ms')}, p99 ${spread(perRound(load.view, load.floor, 'p99', 'over'))}x`,
       );
     }
   } finally {

@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, one after the other; each prints its own figures.
-// `npx tsx run.ts <name>` runs one: fan-out, policy-overhead or breaker-open.
+// `npx tsx run.ts <name>` runs one: fan-out, policy-overhead, breaker-open or cpu-per-request.
 import { cpus } from 'node:os';
 import { breakerOpenBenchmark } from './breaker-open';
+import { cpuPerRequestBenchmark } from './cpu-per-request';
 import { fanOutBenchmark } from './fan-out';
 import { policyOverheadBenchmark } from './policy-overhead';
 
@@ -9,6 +10,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'fan-out': fanOutBenchmark,
   'policy-overhead': policyOverheadBenchmark,
   'breaker-open': breakerOpenBenchmark,
+  'cpu-per-request': cpuPerRequestBenchmark,
 };
 
 const asked = process.argv.slice(2);

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface Child<T> {
   info: T;
+  /** The server's process id (`taskset` execs node in place). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startChild<T>(
   ])) as [string];
   return {
     info: JSON.parse(line) as T,
+    pid: child.pid ?? 0,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');

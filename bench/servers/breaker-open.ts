@@ -32,6 +32,36 @@ const server = await startServer(
     },
   },
 );
+// The fair reference for "a route that calls nothing": an /api/views/* route, so it passes through
+// the middleware the view does (request id, logging, JSON check, compression), answering a constant
+// of the view's size and shape with the view's headers. Added before the first request, while the
+// router can still take routes; being added last, it also passes the console's static-asset and
+// page fallbacks, which for an /api/ path are a string test each.
+const constant = {
+  view: 'users',
+  generatedAt: new Date().toISOString(),
+  deadlineMs: 2_000,
+  latencyMs: 0,
+  sources: {
+    users: {
+      integration: 'users',
+      operation: 'list',
+      status: 'error',
+      startedAtMs: 0,
+      latencyMs: 0,
+      attempts: 0,
+      cache: 'none',
+      provider: 'users',
+      error: { kind: 'breaker_open', message: 'the circuit breaker of users is open' },
+    },
+  },
+};
+server.switchboard.app.get('/api/views/-/constant', (c) => {
+  c.header('etag', 'W/"0123456789abcdef"');
+  c.header('cache-control', 'no-cache');
+  c.header('vary', 'Accept-Encoding');
+  return c.json(constant, 200);
+});
 process.stdout.write(
   `${JSON.stringify({ bff: `http://127.0.0.1:${server.port}`, upstream: server.sandbox?.baseUrls.get('users') })}\n`,
 );

@@ -35,6 +35,8 @@ export interface RateLimiter {
   /** Feeds a provider response's status and headers in (ignored unless the policy is adaptive). */
   observe(status: number, headers: ResponseHeaders): void;
   snapshot(): RateLimiterSnapshot;
+  /** `snapshot().headroom` without building the snapshot: read on every call's events. */
+  headroom(): number;
 }
 
 export interface RateLimiterOptions {
@@ -174,22 +176,36 @@ class TokenBucket implements RateLimiter {
 
   snapshot(): RateLimiterSnapshot {
     const now = this.clock.now();
-    this.refill(now);
+    const headroom = this.headroomAt(now);
     const blocked = now < this.blockedUntil;
-    const windowOpen = this.providerResetAt === null || now < this.providerResetAt;
-    const providerRemaining = windowOpen ? this.providerRemaining : null;
-    let headroom = blocked ? 0 : Math.min(1, Math.max(0, this.tokens / this.burst));
-    if (providerRemaining !== null && this.providerLimit !== null && this.providerLimit > 0) {
-      headroom = Math.min(headroom, Math.max(0, providerRemaining / this.providerLimit));
-    }
     return {
       tokens: this.tokens,
       perSecond: this.perSecond,
       burst: this.burst,
       blockedUntil: blocked ? this.blockedUntil : null,
-      providerRemaining,
+      providerRemaining: this.providerRemainingAt(now),
       headroom,
     };
+  }
+
+  headroom(): number {
+    return this.headroomAt(this.clock.now());
+  }
+
+  private providerRemainingAt(now: number): number | null {
+    const windowOpen = this.providerResetAt === null || now < this.providerResetAt;
+    return windowOpen ? this.providerRemaining : null;
+  }
+
+  private headroomAt(now: number): number {
+    this.refill(now);
+    if (now < this.blockedUntil) return 0;
+    let headroom = Math.min(1, Math.max(0, this.tokens / this.burst));
+    const providerRemaining = this.providerRemainingAt(now);
+    if (providerRemaining !== null && this.providerLimit !== null && this.providerLimit > 0) {
+      headroom = Math.min(headroom, Math.max(0, providerRemaining / this.providerLimit));
+    }
+    return headroom;
   }
 
   private refill(now: number): void {

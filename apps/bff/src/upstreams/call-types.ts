@@ -36,4 +36,11 @@ export type CallOutcome =
 
 export interface UpstreamCaller {
   call(request: CallRequest): Promise<CallOutcome>;
+  /**
+   * The outcome at once when the call would be refused before any work (its breaker is open,
+   * nothing is cached and no fallback applies), published like any call; `undefined` when the
+   * call has something to do, and `call()` must run. Lets callers skip building signals and
+   * timers for a call that will never use them.
+   */
+  refuseAtOnce?(request: Omit<CallRequest, 'signal'>): CallOutcome | undefined;
 }

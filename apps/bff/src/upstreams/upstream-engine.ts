@@ -166,7 +166,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     });
   }
 
-  const headroomOf = (integration: IntegrationRuntime) => integration.limiter.snapshot().headroom;
+  const headroomOf = (integration: IntegrationRuntime) => integration.limiter.headroom();
 
   /** One attempt: throttle, breaker, per-attempt timeout, transport, classification. */
   async function attemptOnce(
@@ -363,17 +363,62 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       : { ok: false, error: toSourceError(second.error), ...tried, fallback: 'failover' };
   }
 
-  async function call(request: CallRequest): Promise<CallOutcome> {
+  function lookUp(request: Pick<CallRequest, 'integration' | 'operation'>) {
     const integration = integrations.get(request.integration);
     const op = integration?.operations.get(request.operation);
     if (!integration || !op)
       throw new Error(`Unknown operation ${request.integration}.${request.operation}`);
+    return { integration, op };
+  }
+
+  /**
+   * An open breaker with nothing cached and no fallback: the call ends here, without a signal,
+   * a timer, a bulkhead slot or an await (as `callOne` would end it, only sooner).
+   */
+  function refuse(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: Omit<CallRequest, 'signal'>,
+  ): CallOutcome | undefined {
+    if (op.cache || op.config.fallback || integration.breaker.state !== 'open') return undefined;
+    const outcome: CallOutcome = {
+      ok: false,
+      error: toSourceError(integration.refusal),
+      attempts: 0,
+      cache: 'none',
+      provider: integration.name,
+      latencyMs: 0,
+    };
+    publishCall(integration, op, request, deps.wallNow(), outcome, undefined);
+    return outcome;
+  }
+
+  function refuseAtOnce(request: Omit<CallRequest, 'signal'>): CallOutcome | undefined {
+    const { integration, op } = lookUp(request);
+    return refuse(integration, op, request);
+  }
+
+  async function call(request: CallRequest): Promise<CallOutcome> {
+    const { integration, op } = lookUp(request);
+    const refused = refuse(integration, op, request);
+    if (refused) return refused;
     const startedWall = deps.wallNow();
     const started = clock.now();
     const primary = await callOne(integration, op, request);
     const { fallback, ...settled } = await settle(integration, op, request, primary);
     const outcome: CallOutcome = { ...settled, latencyMs: clock.now() - started };
+    publishCall(integration, op, request, startedWall, outcome, fallback);
+    return outcome;
+  }
 
+  function publishCall(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: Omit<CallRequest, 'signal'>,
+    startedWall: number,
+    outcome: CallOutcome,
+    fallback: Settled['fallback'],
+  ): void {
     bus.publish({
       type: 'upstream.call',
       at: startedWall,
@@ -395,10 +440,9 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       provider: outcome.provider,
       ...(fallback && { fallback }),
     });
-    return outcome;
   }
 
-  return { integrations, call };
+  return { integrations, call, refuseAtOnce };
 }
 
 function breakerState(breaker: CircuitBreaker): BreakerState {

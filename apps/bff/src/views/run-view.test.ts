@@ -105,4 +105,48 @@ describe('runView', () => {
       error: { message: 'skipped: source users did not succeed' },
     });
   });
+  it('answers a source refused at once without calling it, and reads no signal when every source is', async () => {
+    const refused: CallOutcome = {
+      ok: false,
+      error: { kind: 'breaker_open', message: 'the circuit breaker of b is open' },
+      latencyMs: 0,
+      attempts: 0,
+      cache: 'none',
+      provider: 'b',
+    };
+    const client = {
+      ...caller(() => ok({ n: 1 })),
+      refuseAtOnce: (request: Omit<CallRequest, 'signal'>) =>
+        request.integration === 'b' ? refused : undefined,
+    };
+    let signalReads = 0;
+    const signal = () => {
+      signalReads += 1;
+      return new AbortController().signal;
+    };
+    const deps = { client, now: () => Date.now() };
+
+    const onlyRefused = planView('closed-off', {
+      deadlineMs: 100,
+      sources: { x: { integration: 'b', operation: 'op' } },
+    });
+    const alone = await runView(deps, onlyRefused, signal);
+    expect(alone.sources.x).toMatchObject({ status: 'error', error: { kind: 'breaker_open' } });
+    expect(client.requests).toHaveLength(0);
+    expect(signalReads).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+
+    const mixed = planView('mixed', {
+      deadlineMs: 100,
+      sources: {
+        x: { integration: 'b', operation: 'op' },
+        y: { integration: 'a', operation: 'op' },
+      },
+    });
+    const both = await runView(deps, mixed, signal);
+    expect(both.sources.x).toMatchObject({ status: 'error', error: { kind: 'breaker_open' } });
+    expect(both.sources.y).toMatchObject({ status: 'ok', data: { n: 1 } });
+    expect(client.requests.map((r) => r.integration)).toEqual(['a']);
+    expect(signalReads).toBe(1);
+  });
 });

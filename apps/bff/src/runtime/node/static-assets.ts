@@ -22,7 +22,9 @@ export function createStaticAssets(webDir: string): {
   let cached: string | undefined;
   return {
     assets: async function staticAssets(c, next) {
-      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+      // The API is never a file: no disk lookup (a synchronous stat) for a request under /api/.
+      if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || c.req.path.startsWith('/api/'))
+        return next();
       return serve(c, next);
     },
     async index() {

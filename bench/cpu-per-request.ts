@@ -1,0 +1,126 @@
+// CPU per request: server CPU time (utime + stime from /proc/<pid>/stat) over a closed-loop run,
+// divided by the requests served. Steadier than latency or throughput on a shared VM, where a
+// server waiting for a core shows up in every timing but not in its own CPU time. Two parts: the
+// breaker-open view against /healthz and the same-middleware constant, and the fan-out view
+// against the peer. Run it on two commits to compare them.
+import { request } from 'undici';
+import { readFileSync } from 'node:fs';
+import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
+import { startChild, type Child } from './lib/child';
+import { closedLoop, median } from './lib/load';
+import { fanOutProviders } from './servers/fan-out-providers';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
+const serverCore = 1;
+const upstreamCore = 0;
+
+/** CPU milliseconds the process has used so far (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** µs of server CPU per request for each target, the targets rotated every round. */
+async function measure(
+  targets: Record<string, { url: string; pid: number }>,
+  options: { concurrency: number; durationMs: number },
+): Promise<Record<string, number[]>> {
+  const names = Object.keys(targets);
+  for (const name of names)
+    await closedLoop(targets[name]?.url ?? '', {
+      concurrency: options.concurrency,
+      durationMs: 1000,
+    });
+  const out: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + r) % names.length] ?? '';
+      const target = targets[name];
+      if (!target) continue;
+      const before = cpuMs(target.pid);
+      const run = await closedLoop(target.url, options);
+      out[name]?.push(((cpuMs(target.pid) - before) / Math.max(1, run.count)) * 1000);
+    }
+  }
+  return out;
+}
+
+const spread = (each: number[]) =>
+  `${median(each).toFixed(0)} [${Math.min(...each).toFixed(0)}–${Math.max(...each).toFixed(0)}]`;
+
+function report(title: string, results: Record<string, number[]>, reference: string[]) {
+  console.log(`\n${title}: server CPU µs per request, median [range] of ${rounds} rounds`);
+  for (const [name, each] of Object.entries(results))
+    console.log(`  ${name.padEnd(10)} ${spread(each)}`);
+  const view = results.view ?? [];
+  for (const ref of reference) {
+    const ratios = view.map((v, i) => v / (results[ref]?.[i] ?? NaN));
+    console.log(
+      `  view / ${ref}: ${median(ratios).toFixed(2)}x [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]`,
+    );
+  }
+}
+
+export async function cpuPerRequestBenchmark(): Promise<void> {
+  const stops: Array<Child<unknown>> = [];
+  try {
+    const breaker = await startChild<{ bff: string }>('../servers/breaker-open.ts', [], serverCore);
+    stops.push(breaker);
+    const { bff } = breaker.info;
+    const forced = await request(`${bff}/api/integrations/users/breaker`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'force-open' }),
+    });
+    await forced.body.dump();
+    if (forced.statusCode !== 200) throw new Error(`force-open: HTTP ${forced.statusCode}`);
+    const pid = breaker.pid;
+    report(
+      'Breaker open (8 connections, 2.5 s a path)',
+      await measure(
+        {
+          healthz: { url: `${bff}/healthz`, pid },
+          constant: { url: `${bff}/api/views/-/constant`, pid },
+          view: { url: `${bff}/api/views/users`, pid },
+        },
+        { concurrency: 8, durationMs: 2500 },
+      ),
+      ['healthz', 'constant'],
+    );
+
+    const upstreams = await startChild<{ upstreams: Record<string, string> }>(
+      '../servers/upstreams.ts',
+      ['20'],
+      upstreamCore,
+    );
+    stops.push(upstreams);
+    const switchboard = await startChild<{ bff: string }>(
+      '../servers/switchboard.ts',
+      [JSON.stringify(upstreams.info.upstreams)],
+      serverCore,
+    );
+    stops.push(switchboard);
+    const operationUrls = sandboxProviders
+      .filter((p) => fanOutProviders.includes(p.name))
+      .map((p) => new URL(p.summary.path.slice(1), upstreams.info.upstreams[p.name]).toString());
+    const peer = await startChild<{ url: string }>(
+      '../servers/peer.ts',
+      [JSON.stringify(operationUrls)],
+      serverCore,
+    );
+    stops.push(peer);
+    report(
+      'Fan-out over 5 upstreams at 20 ms (16 connections, 3 s a path)',
+      await measure(
+        {
+          view: { url: `${switchboard.info.bff}/api/views/overview`, pid: switchboard.pid },
+          peer: { url: `${peer.info.url}/fanout`, pid: peer.pid },
+        },
+        { concurrency: 16, durationMs: 3000 },
+      ),
+      ['peer'],
+    );
+  } finally {
+    for (const child of stops.reverse()) await child.stop();
+  }
+}
