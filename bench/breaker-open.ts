@@ -7,6 +7,7 @@ import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
 import { ViewResultSchema } from '@switchboard/shared/upstreams';
 import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
+import { sessionHeaders, useSession } from './lib/session';
 import { startChild } from './lib/child';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
 
@@ -32,7 +33,7 @@ function pinSelf(core: number): () => void {
 }
 
 async function getJson(url: string): Promise<unknown> {
-  const response = await request(url);
+  const response = await request(url, { headers: sessionHeaders(url) });
   if (response.statusCode !== 200) throw new Error(`GET ${url}: HTTP ${response.statusCode}`);
   return response.body.json();
 }
@@ -68,13 +69,14 @@ async function viewSourceStatus(view: string): Promise<string> {
 }
 
 export async function breakerOpenBenchmark(): Promise<void> {
-  const server = await startChild<{ bff: string; upstream: string }>(
+  const server = await startChild<{ bff: string; cookie: string; upstream: string }>(
     '../servers/breaker-open.ts',
     usersRate === undefined ? [] : [usersRate],
     serverCore,
   );
   const unpin = pinSelf(loadCore);
   const { bff } = server.info;
+  useSession(bff, server.info.cookie);
   const view = `${bff}/api/views/users`;
   const reference = `${bff}/healthz`;
   /** Same middleware, size and headers as the view; calls nothing (see servers/breaker-open.ts). */
@@ -85,7 +87,7 @@ export async function breakerOpenBenchmark(): Promise<void> {
       throw new Error(`with the breaker closed the view said ${closedFirst}`);
     const forced = await request(`${bff}/api/integrations/users/breaker`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...sessionHeaders(bff), 'content-type': 'application/json' },
       body: JSON.stringify({ action: 'force-open' }),
     });
     await forced.body.dump();

@@ -6,6 +6,7 @@
 import { request } from 'undici';
 import { readFileSync } from 'node:fs';
 import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
+import { sessionHeaders, useSession } from './lib/session';
 import { startChild, type Child } from './lib/child';
 import { closedLoop, median } from './lib/load';
 import { fanOutProviders } from './servers/fan-out-providers';
@@ -64,12 +65,17 @@ function report(title: string, results: Record<string, number[]>, reference: str
 export async function cpuPerRequestBenchmark(): Promise<void> {
   const stops: Array<Child<unknown>> = [];
   try {
-    const breaker = await startChild<{ bff: string }>('../servers/breaker-open.ts', [], serverCore);
+    const breaker = await startChild<{ bff: string; cookie: string }>(
+      '../servers/breaker-open.ts',
+      [],
+      serverCore,
+    );
     stops.push(breaker);
     const { bff } = breaker.info;
+    useSession(bff, breaker.info.cookie);
     const forced = await request(`${bff}/api/integrations/users/breaker`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...sessionHeaders(bff), 'content-type': 'application/json' },
       body: JSON.stringify({ action: 'force-open' }),
     });
     await forced.body.dump();
@@ -94,12 +100,13 @@ export async function cpuPerRequestBenchmark(): Promise<void> {
       upstreamCore,
     );
     stops.push(upstreams);
-    const switchboard = await startChild<{ bff: string }>(
+    const switchboard = await startChild<{ bff: string; cookie: string }>(
       '../servers/switchboard.ts',
       [JSON.stringify(upstreams.info.upstreams)],
       serverCore,
     );
     stops.push(switchboard);
+    useSession(switchboard.info.bff, switchboard.info.cookie);
     const operationUrls = sandboxProviders
       .filter((p) => fanOutProviders.includes(p.name))
       .map((p) => new URL(p.summary.path.slice(1), upstreams.info.upstreams[p.name]).toString());

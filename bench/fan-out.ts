@@ -2,6 +2,7 @@
 // direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out).
 // The BFF and the peer run on core 1; the upstreams, in their own process, with the load generator on core 0.
 import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
+import { useSession } from './lib/session';
 import { startChild } from './lib/child';
 import { fanOutProviders } from './servers/fan-out-providers';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
@@ -18,11 +19,12 @@ export async function fanOutBenchmark(): Promise<void> {
     ['20'],
     upstreamCore,
   );
-  const switchboard = await startChild<{ bff: string }>(
+  const switchboard = await startChild<{ bff: string; cookie: string }>(
     '../servers/switchboard.ts',
     [JSON.stringify(upstreams.info.upstreams)],
     serverCore,
   );
+  useSession(switchboard.info.bff, switchboard.info.cookie);
   const operationUrls = sandboxProviders
     .filter((p) => fanOutProviders.includes(p.name))
     .map((p) => new URL(p.summary.path.slice(1), upstreams.info.upstreams[p.name]).toString());

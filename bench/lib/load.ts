@@ -1,5 +1,6 @@
 // Load generation over undici keep-alive pools: closed loop (fixed concurrency) and open loop (fixed rate).
 import { Pool } from 'undici';
+import { sessionHeaders } from './session';
 
 export interface LatencySummary {
   count: number;
@@ -23,8 +24,8 @@ export function summarise(latencies: number[], errors: number, elapsedMs: number
   };
 }
 
-async function once(pool: Pool, path: string): Promise<boolean> {
-  const response = await pool.request({ method: 'GET', path });
+async function once(pool: Pool, path: string, headers: Record<string, string>): Promise<boolean> {
+  const response = await pool.request({ method: 'GET', path, headers });
   await response.body.dump();
   return response.statusCode === 200;
 }
@@ -43,12 +44,13 @@ export async function closedLoop(
   const deadline = options.durationMs === undefined ? Infinity : start + options.durationMs;
   const total = options.total ?? Infinity;
   const path = target.pathname + target.search;
+  const headers = sessionHeaders(url);
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (sent < total && performance.now() < deadline) {
         sent += 1;
         const t0 = performance.now();
-        const ok = await once(pool, path).catch(() => false);
+        const ok = await once(pool, path, headers).catch(() => false);
         if (ok) latencies.push(performance.now() - t0);
         else errors += 1;
       }
@@ -70,6 +72,7 @@ export async function openLoop(
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: 512, pipelining: 1 });
   const path = target.pathname + target.search;
+  const headers = sessionHeaders(url);
   const latencies: number[] = [];
   let errors = 0;
   const interval = 1000 / options.ratePerSecond;
@@ -81,7 +84,7 @@ export async function openLoop(
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     inFlight.push(
-      once(pool, path)
+      once(pool, path, headers)
         .catch(() => false)
         .then((ok) => {
           if (ok) latencies.push(performance.now() - due);

@@ -6,11 +6,19 @@
 import { loadConfig } from '@switchboard/bff/config/config';
 import { silentLogger } from '@switchboard/bff/http/logger';
 import { startServer } from '@switchboard/bff/runtime/node/server';
+import { benchAuthEnv, signIn } from '../lib/session';
+
+const adminPassword = crypto.randomUUID();
 import { sandboxCatalogConfig } from '@switchboard/bff/sandbox/providers';
 
 const rateLimit = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
 const server = await startServer(
-  loadConfig({ PORT: '0', SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0', SWITCHBOARD_LOG_LEVEL: 'silent' }),
+  loadConfig({
+    PORT: '0',
+    SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0',
+    SWITCHBOARD_LOG_LEVEL: 'silent',
+    ...benchAuthEnv(adminPassword),
+  }),
   silentLogger,
   {
     catalog: (baseUrls) => {
@@ -62,7 +70,8 @@ server.switchboard.app.get('/api/views/-/constant', (c) => {
   c.header('vary', 'Accept-Encoding');
   return c.json(constant, 200);
 });
+const bff = `http://127.0.0.1:${server.port}`;
 process.stdout.write(
-  `${JSON.stringify({ bff: `http://127.0.0.1:${server.port}`, upstream: server.sandbox?.baseUrls.get('users') })}\n`,
+  `${JSON.stringify({ bff, cookie: await signIn(bff, adminPassword), upstream: server.sandbox?.baseUrls.get('users') })}\n`,
 );
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

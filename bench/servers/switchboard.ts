@@ -8,6 +8,9 @@ import type { CatalogInput } from '@switchboard/shared/catalog';
 import { loadConfig } from '@switchboard/bff/config/config';
 import { silentLogger } from '@switchboard/bff/http/logger';
 import { startServer } from '@switchboard/bff/runtime/node/server';
+import { benchAuthEnv, signIn } from '../lib/session';
+
+const adminPassword = crypto.randomUUID();
 import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
 import { fanOutProviders } from './fan-out-providers';
 
@@ -47,8 +50,10 @@ const server = await startServer(
     SWITCHBOARD_SANDBOX: 'off',
     SWITCHBOARD_CONFIG: file,
     SWITCHBOARD_LOG_LEVEL: 'silent',
+    ...benchAuthEnv(adminPassword),
   }),
   silentLogger,
 );
-process.stdout.write(`${JSON.stringify({ bff: `http://127.0.0.1:${server.port}` })}\n`);
+const bff = `http://127.0.0.1:${server.port}`;
+process.stdout.write(`${JSON.stringify({ bff, cookie: await signIn(bff, adminPassword) })}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
