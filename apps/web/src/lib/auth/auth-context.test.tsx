@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from '@testing-library/react';
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeServer, json, meFor } from '../../test/fake-server';
 import { createApiClient } from '../api-client';
@@ -65,7 +65,8 @@ describe('AuthProvider', () => {
       </RouterProvider>,
     );
     expect(await screen.findByText(String(now + 120_000))).toBeTruthy();
-    expect(timers.map((t) => t.ms)).toEqual([60_000]);
+    // Me arrived outside act: its effects (arming the timer) may run a moment after the render.
+    await waitFor(() => expect(timers.map((t) => t.ms)).toEqual([60_000]));
 
     act(() => setVisible(false));
     expect(timers).toHaveLength(0);
@@ -76,6 +77,6 @@ describe('AuthProvider', () => {
     expect(await screen.findByText(String(now + 1_020_000))).toBeTruthy();
     expect(server.count('POST', '/auth/refresh')).toBe(1);
     // Armed again for the new token.
-    expect(timers.map((t) => t.ms)).toEqual([960_000]);
+    await waitFor(() => expect(timers.map((t) => t.ms)).toEqual([960_000]));
   });
 });
