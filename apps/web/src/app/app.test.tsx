@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { cleanup, screen } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { json, unauthorized } from '../test/fake-server';
+import { json, meFor, noContent, unauthorized } from '../test/fake-server';
 import { currentPath, renderApp } from '../test/render-app';
 
 const providers = () => json(200, { local: true, oidc: null });
@@ -22,5 +22,72 @@ describe('App', () => {
     expect(currentPath()).toBe('/sign-in?returnTo=%2Fadmin%2Faudit%3Factor%3Dana');
     // The access token may just have expired: the console tried to renew before giving up.
     expect(server.count('POST', '/auth/refresh')).toBe(1);
+  });
+
+  it('signs out when a call meets a 401 and the refresh is refused', async () => {
+    const { server } = renderApp('/admin/users', {
+      'GET /auth/me': () => json(200, meFor('admin')),
+      'GET /api/admin/users': () => unauthorized(),
+      'POST /auth/refresh': () => unauthorized(),
+      'GET /auth/providers': providers,
+    });
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeTruthy();
+    expect(currentPath()).toBe('/sign-in?returnTo=%2Fadmin%2Fusers');
+    expect(server.count('POST', '/auth/refresh')).toBe(1);
+    expect(screen.queryByTestId('current-user')).toBeNull();
+  });
+
+  it('shows a viewer no admin navigation, and no admin page', async () => {
+    renderApp('/admin/users', { 'GET /auth/me': () => json(200, meFor('viewer')) });
+    expect(await screen.findByRole('heading', { name: 'Not available' })).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((a) => a.textContent),
+    ).toEqual(['Overview']);
+    expect(screen.getByTestId('current-user').textContent).toContain('viewer');
+  });
+
+  it('shows an admin the admin navigation and the users page', async () => {
+    renderApp('/admin/users', {
+      'GET /auth/me': () => json(200, meFor('admin')),
+      'GET /api/admin/users': () => json(200, { items: [] }),
+    });
+    expect(await screen.findByText('No users yet.')).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((a) => a.textContent),
+    ).toEqual(['Overview', 'Users', 'Sessions', 'Audit log']);
+  });
+
+  it('signs out through the header button', async () => {
+    const { server } = renderApp('/admin/sessions', {
+      'GET /auth/me': () => json(200, meFor('admin')),
+      'GET /api/admin/sessions': () => json(200, { items: [] }),
+      'POST /auth/logout': () => noContent(),
+      'GET /auth/providers': providers,
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeTruthy();
+    expect(currentPath()).toBe('/sign-in');
+    const logout = server.requests.find((r) => r.path === '/auth/logout');
+    expect(logout?.headers['x-csrf']).toBe('1');
+  });
+
+  it('goes back to the previous page with Back', async () => {
+    const { router } = renderApp('/admin/users', {
+      'GET /auth/me': () => json(200, meFor('admin')),
+      'GET /api/admin/users': () => json(200, { items: [] }),
+      'GET /api/admin/audit': () => json(200, { items: [], nextCursor: null }),
+    });
+    await screen.findByRole('heading', { name: 'Users' });
+    fireEvent.click(screen.getByRole('link', { name: 'Audit log' }));
+    expect(await screen.findByRole('heading', { name: 'Audit log' })).toBeTruthy();
+    window.history.back();
+    expect(await screen.findByRole('heading', { name: 'Users' })).toBeTruthy();
+    await waitFor(() => expect(router.location().pathname).toBe('/admin/users'));
   });
 });

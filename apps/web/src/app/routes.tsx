@@ -31,6 +31,29 @@ export const routes: Record<string, Route> = {
       })),
     ),
   },
+  '/admin/users': {
+    title: 'Users',
+    role: 'admin',
+    page: lazy(() =>
+      import('../features/admin/components/users-page').then((m) => ({ default: m.UsersPage })),
+    ),
+  },
+  '/admin/sessions': {
+    title: 'Sessions',
+    role: 'admin',
+    page: lazy(() =>
+      import('../features/admin/components/sessions-page').then((m) => ({
+        default: m.SessionsPage,
+      })),
+    ),
+  },
+  '/admin/audit': {
+    title: 'Audit log',
+    role: 'admin',
+    page: lazy(() =>
+      import('../features/admin/components/audit-page').then((m) => ({ default: m.AuditPage })),
+    ),
+  },
 };
 
 function NotFound() {

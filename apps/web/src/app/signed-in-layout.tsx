@@ -6,6 +6,7 @@ import { ToastProvider } from '../components/toast';
 import { isUnauthorized, type ApiClient } from '../lib/api-client';
 import { useApi } from '../lib/api-context';
 import { getMe } from '../lib/auth/auth-api';
+import { useAuth } from '../lib/auth/auth-context';
 import { useHasRole } from '../lib/auth/require-role';
 import { UserMenu } from '../lib/auth/user-menu';
 import { createLiveStream } from '../lib/realtime/live-stream';
@@ -38,8 +39,10 @@ export function SignedInLayout({ children }: { children: ReactNode }) {
   const api = useApi();
   const [stream] = useState(() => liveStreamForThisPage(api));
   // One cache per signed-in session, cleared when it ends: the next user starts from nothing.
+  // (Not on unmount: StrictMode's trial unmount would orphan the queries of mounted pages.)
   const [queryClient] = useState(createQueryClient);
-  useEffect(() => () => queryClient.clear(), [queryClient]);
+  const { onSessionEnd } = useAuth();
+  useEffect(() => onSessionEnd(() => queryClient.clear()), [onSessionEnd, queryClient]);
   const isAdmin = useHasRole('admin');
 
   // Stay connected on every page, so a revoked session is noticed wherever the user is.

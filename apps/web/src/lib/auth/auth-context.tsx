@@ -33,6 +33,11 @@ export interface Auth {
   forgetSession: () => void;
   /** Asks /auth/me again after the server was unavailable. */
   retry: () => void;
+  /**
+   * Hears the end of the session (sign-out, refused refresh, own session killed), before the
+   * signed-out page shows; returns the unsubscribe.
+   */
+  onSessionEnd: (listener: () => void) => () => void;
 }
 
 const AuthContext = createContext<Auth | null>(null);
@@ -75,12 +80,24 @@ export function AuthProvider({ children, clock }: { children: ReactNode; clock?:
     [api],
   );
 
-  // Signed out, the signed-in layout unmounts and takes the query cache with it (it clears it):
+  const [endListeners] = useState(() => new Set<() => void>());
+  const onSessionEnd = useCallback(
+    (listener: () => void) => {
+      endListeners.add(listener);
+      return () => {
+        endListeners.delete(listener);
+      };
+    },
+    [endListeners],
+  );
+
+  // Listeners clear what belonged to the session (the query cache, in the signed-in layout), so
   // nothing fetched for the last user can show to the next one.
   const signedOut = useCallback(() => {
     api.rememberSession(null);
+    for (const listener of [...endListeners]) listener();
     setState({ status: 'signed-out' });
-  }, [api]);
+  }, [api, endListeners]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -141,8 +158,9 @@ export function AuthProvider({ children, clock }: { children: ReactNode; clock?:
         setState({ status: 'loading' });
         setAttempt((n) => n + 1);
       },
+      onSessionEnd,
     }),
-    [api, navigate, signedIn, signedOut, state],
+    [api, navigate, onSessionEnd, signedIn, signedOut, state],
   );
 
   return <AuthContext.Provider value={auth}>{children}</AuthContext.Provider>;

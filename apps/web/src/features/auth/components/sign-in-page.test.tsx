@@ -38,7 +38,7 @@ describe('SignInPage', () => {
 
     const error = await screen.findByRole('alert');
     expect(error.textContent).toBe('Wrong username or password.');
-    expect(document.activeElement).toBe(error);
+    await waitFor(() => expect(document.activeElement).toBe(error));
     expect(server.requests.find((r) => r.path === '/auth/login')?.body).toEqual({
       username: 'ana',
       password: 'correct horse',
@@ -75,6 +75,8 @@ describe('SignInPage', () => {
     submit('ana', 'correct horse');
 
     const lockout = await vi.waitFor(() => screen.getByTestId('sign-in-lockout'));
+    // The lockout rendered outside act: let its effect (the first tick's timer) run before the clock moves.
+    await act(async () => {});
     expect(lockout.textContent).toBe('Too many attempts; try again in 3 s');
     const button = screen.getByRole<HTMLButtonElement>('button', { name: 'Sign in' });
     expect(button.disabled).toBe(true);
