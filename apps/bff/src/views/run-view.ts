@@ -22,9 +22,12 @@ export async function runView(
   deps: RunViewDeps,
   plan: ViewPlan,
   signal: AbortSignal,
+  /** The inbound request's trace: its calls join it as children of `parentSpanId`. */
+  trace?: { traceId: string; parentSpanId?: string },
 ): Promise<ViewResult> {
   const start = deps.now();
-  const traceId = newTraceId();
+  const traceId = trace?.traceId ?? newTraceId();
+  const parentSpanId = trace?.parentSpanId;
   const deadlineAt = start + plan.deadlineMs;
   // One timer for the whole view, and one controller per source: the deadline aborts them all
   // itself, so no signal collects a listener per source (Node warns past ten on one signal).
@@ -92,6 +95,7 @@ export async function runView(
             signal: controller.signal,
             deadlineAt,
             traceId,
+            ...(parentSpanId !== undefined && { parentSpanId }),
           })
           .finally(() => controllers.delete(controller));
         if (outcome.ok) data.set(source.id, outcome.data);
