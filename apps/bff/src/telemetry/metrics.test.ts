@@ -3,6 +3,7 @@
 import type { CatalogInput } from '@switchboard/shared/catalog';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { loadConfig } from '../config/config';
 import { silentLogger } from '../http/logger';
@@ -211,6 +212,19 @@ describe('GET /metrics with SWITCHBOARD_METRICS_TOKEN', () => {
     const body = ErrorBodySchema.parse(await response.json());
     expect(body.error.code).toBe('unauthorized');
     expect(body.error.requestId).toBe(response.headers.get('x-request-id'));
+  });
+
+  it('is described in the OpenAPI document, with its bearer scheme', async () => {
+    const doc = z
+      .object({
+        paths: z.record(z.string(), z.unknown()),
+        components: z.object({ securitySchemes: z.record(z.string(), z.unknown()) }),
+      })
+      .parse(await (await fetch(new URL('/api/openapi.json', server.url))).json());
+    expect(doc.paths['/metrics']).toBeDefined();
+    expect(doc.components.securitySchemes.metricsToken).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+    );
   });
 
   it('serves the metrics for the right token, with no session needed', async () => {
