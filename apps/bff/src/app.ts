@@ -38,6 +38,7 @@ import { createUpstreamEngine, type UpstreamEngine } from './upstreams/upstream-
 import { runView } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
+import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/telemetry';
 
 /** Inbound defences; the runtime knows the socket address and whether TLS is in front. */
 export interface SecurityDeps extends OriginPolicy {
@@ -72,6 +73,8 @@ export interface AppDeps {
   web?: { assets: MiddlewareHandler; index: () => Promise<Response | undefined> };
   readiness?: Record<string, ReadinessCheck>;
   sampleIntervalMs?: number;
+  /** Prometheus registry, metrics token and span exporter, as the runtime configured them. */
+  telemetry?: TelemetryOptions;
 }
 
 export interface SwitchboardApp {
@@ -79,6 +82,8 @@ export interface SwitchboardApp {
   bus: EventBus;
   hub: StreamHub;
   engine: UpstreamEngine;
+  /** Metrics and spans; `flush()` on shutdown sends the spans still queued. */
+  telemetry: Telemetry;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
@@ -123,6 +128,17 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
     if (shuttingDown) c.header('connection', 'close');
   });
+  // --- Telemetry (issue 5): trace context + server span + HTTP metrics per request; bus readers
+  // for upstream metrics and client spans. Before requestLog, whose lines carry the trace id.
+  const telemetry = createTelemetry({
+    bus,
+    clock,
+    wallNow: Date.now,
+    integrations: Object.keys(catalog.integrations),
+    ...deps.telemetry,
+  });
+  app.use('*', telemetry.middleware);
+  // --- end telemetry
   app.use('*', requestLog(logger, now));
   const resolveClientIp: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('clientIp', security.clientIp(c));
@@ -169,6 +185,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       accepting: () => (shuttingDown ? 'shutting down' : undefined),
     }),
   );
+  app.route('/', telemetry.routes); // GET /metrics (telemetry, issue 5)
   app.route(
     '/',
     createAuthRoutes({
@@ -272,6 +289,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     bus,
     hub,
     engine,
+    telemetry,
     start() {
       sampleTimer ??= setInterval(
         () => hub.publish(sampler.flush()),

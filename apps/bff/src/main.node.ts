@@ -16,6 +16,7 @@ async function main() {
   }
   const { logger, addSecrets } = createRedactingLogger({ level: config.logLevel });
   if (config.adminPassword) addSecrets([config.adminPassword]);
+  if (config.telemetry.metricsToken) addSecrets([config.telemetry.metricsToken]);
 
   const server = await startServer(config, logger, { env: process.env, onSecrets: addSecrets });
   logger.info({ url: server.url, sandbox: config.sandbox.enabled }, 'switchboard listening');

@@ -28,6 +28,10 @@ export const UpstreamAttemptEventSchema = z.object({
   attempt: z.number().int().positive(),
   /** The wait before the next attempt, when one follows. */
   retryInMs: z.number().nonnegative().optional(),
+  /** The W3C span id this attempt sent upstream in `traceparent` (its client span). */
+  spanId: z.string().optional(),
+  /** The span the call was made under (the inbound request's), when there is one. */
+  parentSpanId: z.string().optional(),
 });
 export type UpstreamAttemptEvent = z.infer<typeof UpstreamAttemptEventSchema>;
 

@@ -92,6 +92,15 @@ const EnvSchema = z.object({
     .min(1)
     .max(90 * 24)
     .default(7 * 24),
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <this>`; unset, it is open. */
+  SWITCHBOARD_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').max(1024).optional(),
+  /** Where finished spans are sent as OTLP/HTTP JSON, e.g. http://127.0.0.1:4318/v1/traces. */
+  SWITCHBOARD_OTLP_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: 'use the collector URL, e.g. http://127.0.0.1:4318/v1/traces',
+    })
+    .optional(),
 });
 
 export type Config = {
@@ -113,6 +122,8 @@ export type Config = {
     sessionRatePerMinute: number;
   };
   sessions: { idleMs: number; absoluteMs: number; reuseGraceMs: number };
+  /** `metricsToken` is a secret: never log it. */
+  telemetry: { metricsToken: string | undefined; otlpEndpoint: string | undefined };
   /** Present when single sign-on is configured; the client secret makes it a secret. */
   oidc:
     | {
@@ -199,6 +210,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       idleMs: e.SWITCHBOARD_SESSION_IDLE_MINUTES * 60_000,
       absoluteMs: e.SWITCHBOARD_SESSION_MAX_HOURS * 3600_000,
       reuseGraceMs: e.SWITCHBOARD_REFRESH_REUSE_GRACE_SECONDS * 1000,
+    },
+    telemetry: {
+      metricsToken: e.SWITCHBOARD_METRICS_TOKEN,
+      otlpEndpoint: e.SWITCHBOARD_OTLP_ENDPOINT,
     },
     oidc:
       e.SWITCHBOARD_OIDC_ISSUER &&

@@ -1,6 +1,7 @@
 // The Hono environment type shared by every route of the BFF.
 import type { RequestIdVariables } from 'hono/request-id';
 import type { Principal } from '../auth/sessions';
+import type { Logger } from './logger';
 
 export type AppEnv = {
   Variables: RequestIdVariables & {
@@ -8,5 +9,12 @@ export type AppEnv = {
     principal: Principal | undefined;
     /** The caller's address: the socket's, or a trusted proxy's forwarded one. */
     clientIp: string;
+    /**
+     * The request's server span, set by the telemetry middleware: the trace it belongs to (the
+     * caller's, when it sent a valid `traceparent`) and its own span id, parent of upstream calls.
+     */
+    trace: { traceId: string; spanId: string } | undefined;
+    /** The request-scoped logger: every line carries `requestId` and `traceId`. */
+    log: Logger;
   };
 };

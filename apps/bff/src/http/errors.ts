@@ -74,10 +74,10 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
     }
     // Unexpected: log what happened (name and message only: no stack, no request data) and
     // answer with a generic message; the request id ties the two together.
-    logger.error(
-      { requestId: c.get('requestId'), err: { name: err.name, message: err.message } },
-      'unhandled error',
-    );
+    // The request's own logger (request and trace ids bound) when the request log has set it.
+    const log =
+      (c.get('log') as Logger | undefined) ?? logger.child({ requestId: c.get('requestId') });
+    log.error({ err: { name: err.name, message: err.message } }, 'unhandled error');
     return errorResponse(
       c,
       500,

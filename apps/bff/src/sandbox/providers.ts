@@ -441,6 +441,9 @@ function requireAuth(auth: ProviderAuth, context: ProviderContext): MiddlewareHa
   }
 }
 
+/** On every provider: answers `{ "traceparent": <the header it received, or null> }`. */
+export const traceEchoPath = '/_sandbox/traceparent';
+
 export interface ProviderApp {
   app: Hono;
   /** Forgets what the provider's operations created (faults and counters reset elsewhere). */
@@ -466,6 +469,9 @@ export function createProviderApp(
   app.use('*', injectFaults(state, runtime));
   const auth = services.enforceAuth ? requireAuth(state.definition.auth, context) : undefined;
   if (auth) app.use('*', auth);
+  // The traceparent this provider received, in the body: a view over this operation shows, end to
+  // end, which trace and span the BFF propagated (the header echo alone never reaches a view).
+  app.get(traceEchoPath, (c) => c.json({ traceparent: c.req.header('traceparent') ?? null }));
   app.get(state.definition.summary.path, (c) =>
     c.json(state.definition.summary.body(state.requests, new URL(c.req.url).origin)),
   );

@@ -15,6 +15,8 @@ export interface CallRequest {
   /** When the caller's deadline ends, in the engine clock's time: waits that would pass it are not started. */
   deadlineAt?: number;
   traceId: string;
+  /** The span this call is made under (e.g. the inbound request's); attempts become its children. */
+  parentSpanId?: string;
 }
 
 interface OutcomeBase {

@@ -175,6 +175,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     request: CallRequest,
     signal: AbortSignal,
     deadlineAt: number | undefined,
+    attemptSpanId: string,
   ): Promise<unknown> {
     const { limiter, breaker } = integration;
     // The breaker first: a refused call must not spend a token (or wait for one) it will not use.
@@ -194,7 +195,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       const body = request.body === undefined ? undefined : JSON.stringify(request.body);
       const headers: Record<string, string> = {
         accept: 'application/json',
-        traceparent: `00-${request.traceId}-${spanId()}-01`,
+        traceparent: `00-${request.traceId}-${attemptSpanId}-01`,
       };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
@@ -257,6 +258,9 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     | { ok: false; error: UpstreamError; cache: CacheResult; attempts: number }
   > {
     let attempts = 0;
+    // The span id of the attempt in flight: attempts run one after another, and onAttempt reports
+    // each before the next starts, so the event names the span its traceparent carried.
+    let attemptSpanId = '';
     const deadlineAt = request.deadlineAt;
     const execute = (signal: AbortSignal) =>
       // An open breaker refuses before the call takes a bulkhead slot or starts a retry loop: the
@@ -268,7 +272,15 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
               op.retry.execute(
                 (_attempt, attemptSignal) => {
                   attempts += 1;
-                  return attemptOnce(integration, op, request, attemptSignal, deadlineAt);
+                  attemptSpanId = spanId();
+                  return attemptOnce(
+                    integration,
+                    op,
+                    request,
+                    attemptSignal,
+                    deadlineAt,
+                    attemptSpanId,
+                  );
                 },
                 {
                   idempotent: op.idempotent || request.idempotencyKey !== undefined,
@@ -288,6 +300,10 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
                       rateLimitHeadroom: headroomOf(integration),
                       traceId: request.traceId,
                       ...(a.delayMs > 0 && { retryInMs: a.delayMs }),
+                      spanId: attemptSpanId,
+                      ...(request.parentSpanId !== undefined && {
+                        parentSpanId: request.parentSpanId,
+                      }),
                     }),
                 },
               ),

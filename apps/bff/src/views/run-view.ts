@@ -22,8 +22,10 @@ export async function runView(
   deps: RunViewDeps,
   plan: ViewPlan,
   signal: AbortSignal | (() => AbortSignal),
+  /** The inbound request's trace: its calls join it as children of `parentSpanId`. */
+  trace?: { traceId: string; parentSpanId?: string },
 ): Promise<ViewResult> {
-  const run = new ViewRun(deps, plan, signal);
+  const run = new ViewRun(deps, plan, signal, trace);
   try {
     const sections = await Promise.all(plan.sources.map((s) => run.section(s)));
     const sources: Record<string, SourceResult> = {};
@@ -55,7 +57,8 @@ export async function runView(
  */
 class ViewRun {
   readonly start: number;
-  private readonly traceId = newTraceId();
+  private readonly traceId: string;
+  private readonly parentSpanId: string | undefined;
   private readonly deadlineAt: number;
   private readonly controllers = new Set<AbortController>();
   private stopReason: unknown;
@@ -67,8 +70,11 @@ class ViewRun {
     private readonly deps: RunViewDeps,
     private readonly plan: ViewPlan,
     private readonly signal: AbortSignal | (() => AbortSignal),
+    trace: { traceId: string; parentSpanId?: string } | undefined,
   ) {
     this.start = deps.now();
+    this.traceId = trace?.traceId ?? newTraceId();
+    this.parentSpanId = trace?.parentSpanId;
     this.deadlineAt = this.start + plan.deadlineMs;
   }
 
@@ -125,6 +131,7 @@ class ViewRun {
       params,
       deadlineAt: this.deadlineAt,
       traceId: this.traceId,
+      ...(this.parentSpanId !== undefined && { parentSpanId: this.parentSpanId }),
     };
     const refused = deps.client.refuseAtOnce?.(request);
     if (refused) return toSection(source, refused, startedAtMs);

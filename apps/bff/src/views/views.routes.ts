@@ -72,7 +72,13 @@ export function createViewRoutes(deps: RunViewDeps & { plans: ReadonlyMap<string
         `No view named "${name}". Known views: ${[...deps.plans.keys()].join(', ') || 'none'}.`,
       );
     }
-    const result = await runView(deps, plan, () => c.req.raw.signal);
+    const trace = c.get('trace');
+    const result = await runView(
+      deps,
+      plan,
+      () => c.req.raw.signal,
+      trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
+    );
     const etag = etagOf(result);
     c.header('etag', etag);
     c.header('cache-control', 'no-cache');

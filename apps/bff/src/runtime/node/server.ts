@@ -30,6 +30,8 @@ import { openDatabase } from './sqlite';
 import { createSqliteAuthStore } from './sqlite-auth-store';
 import { createClientIp, createIsTls } from '../../security/client-ip';
 import { createLoginThrottle } from '../../security/login-throttle';
+import { createOtlpExporter } from '../../telemetry/otlp-exporter';
+import { createPrometheusRegistry } from './prometheus';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -205,6 +207,19 @@ export async function startServer(
         }
       : {}),
     web: createStaticAssets(webDir),
+    telemetry: {
+      metricsRegistry: createPrometheusRegistry(),
+      ...(config.telemetry.metricsToken !== undefined && {
+        metricsToken: config.telemetry.metricsToken,
+      }),
+      ...(config.telemetry.otlpEndpoint !== undefined && {
+        spans: createOtlpExporter({
+          endpoint: config.telemetry.otlpEndpoint,
+          serviceName: 'switchboard-bff',
+          logger,
+        }),
+      }),
+    },
     readiness: {
       ...(sandbox && {
         sandbox: () => {
@@ -257,6 +272,8 @@ export async function startServer(
         if ('closeAllConnections' in server) server.closeAllConnections();
         for (const socket of wss.clients) socket.terminate();
       }
+      // Spans of the last requests are still queued: send them before the process goes.
+      await switchboard.telemetry.flush();
       await Promise.all([sandbox?.close(), undici.close()]);
       clearInterval(pruneSessions);
       db.close();
