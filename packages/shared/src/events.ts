@@ -19,6 +19,8 @@ const callFields = {
   /** Share of the outbound rate limit still available, 0..1. */
   rateLimitHeadroom: z.number().min(0).max(1),
   traceId: z.string(),
+  /** Set on calls made by a synthetic health check, so dashboards can tell them from real traffic. */
+  synthetic: z.literal(true).optional(),
 };
 
 /** One attempt at one upstream operation (a call makes one or more attempts). */

@@ -15,6 +15,8 @@ export interface CallRequest {
   /** When the caller's deadline ends, in the engine clock's time: waits that would pass it are not started. */
   deadlineAt?: number;
   traceId: string;
+  /** A synthetic health check: its events carry `synthetic: true`. */
+  synthetic?: boolean;
 }
 
 interface OutcomeBase {
