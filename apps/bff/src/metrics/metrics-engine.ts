@@ -29,11 +29,11 @@ export interface MetricsEngineDeps {
 
 export interface MetricsEngine {
   /** Feed one bus event; subscribe this to the bus. */
-  record(event: BusEvent): void;
+  record: (event: BusEvent) => void;
   /** Closes the open second if `now` is past it (the app calls this every second). */
-  tick(now?: number): void;
+  tick: (now?: number) => void;
   /** Closes the open second now, even if it has not ended (shutdown, tests). */
-  flush(): void;
+  flush: () => void;
 }
 
 interface Second {
@@ -131,6 +131,7 @@ export function createMetricsEngine(deps: MetricsEngineDeps): MetricsEngine {
         );
         return;
       }
+      if (event.type !== 'upstream.call' && event.type !== 'upstream.attempt') return;
       const headroom = current.minHeadroom.get(event.integration) ?? 1;
       current.minHeadroom.set(event.integration, Math.min(headroom, event.rateLimitHeadroom));
       if (event.type !== 'upstream.call') return;

@@ -74,14 +74,15 @@ const plans: Record<MetricsRange, { spanSec: number; tier: Tier; stepSec: number
 
 /**
  * The stored tier and step for a range ending at `now`: at most 900 points for any range
- * (15m: 900 × 1 s, 1h: 720 × 5 s, 24h: 720 × 2 min, 7d: 672 × 15 min, 30d: 720 × 1 h).
+ * (15m: 900 × 1 s, 1h: 720 × 5 s, 24h: 720 × 2 min, 7d: 672 × 15 min, 30d: 720 × 1 h), the last
+ * of them the step in progress.
  * @example planRange('24h', Date.now()) // { tier: 'minute', stepSec: 120, from, to }
  */
 export function planRange(range: MetricsRange, now: number): RangePlan {
   const { spanSec, tier, stepSec } = plans[range];
   const step = stepSec * 1000;
-  // The last point is the last complete step; the open one would read as a dip.
-  const to = Math.floor(now / step) * step;
+  // The step in progress is included (its last point may be partial) so live data shows at once.
+  const to = Math.floor(now / step) * step + step;
   return { tier, stepSec, from: to - spanSec * 1000, to };
 }
 

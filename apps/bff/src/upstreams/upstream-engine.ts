@@ -295,7 +295,8 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
             signal,
           );
 
-    const cache = op.cache;
+    // A health check must reach the provider: an answer from the cache would prove nothing.
+    const cache = request.synthetic ? undefined : op.cache;
     try {
       if (!cache) return { ok: true, data: await execute(request.signal), cache: 'none', attempts };
       const key = `${JSON.stringify(request.params ?? {})}${JSON.stringify(request.query ?? {})}`;
