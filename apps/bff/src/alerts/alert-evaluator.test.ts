@@ -56,10 +56,13 @@ const gauges = (breaker: IntegrationGauges['breaker'] = 'closed'): IntegrationGa
   rateLimitHeadroom: 1,
 });
 
-function setup(rules: unknown[], notify?: (event: AlertEvent) => void) {
+function setup(
+  rules: unknown[],
+  notify?: (event: AlertEvent) => void,
+  incidents = createSqliteIncidentStore(openDatabase(':memory:')),
+) {
   let t = 100_000;
   const events: BusEvent[] = [];
-  const incidents = createSqliteIncidentStore(openDatabase(':memory:'));
   const state: Record<string, IntegrationGauges> = { users: gauges(), payments: gauges() };
   const alerts = createAlertEvaluator({
     rules: rules.map((r) => AlertRuleSchema.parse(r)) satisfies AlertRule[],
@@ -164,6 +167,36 @@ describe('alert rules', () => {
       ['alert.resolved', 'slow', 'users'],
       ['alert.resolved', 'breakers', 'payments'],
     ]);
+  });
+
+  it('fires when dead letters grow over forSec, and resolves an incident left open by a previous run', async () => {
+    const incidents = createSqliteIncidentStore(openDatabase(':memory:'));
+    const leftOpen = await incidents.open({
+      rule: 'breakers',
+      integration: 'payments',
+      severity: 'warning',
+      message: 'circuit breaker open',
+      firedAt: 50_000,
+    });
+    const rules = [
+      { name: 'dead', integration: 'users', when: { deadLettersGrowing: true, forSec: 2 } },
+      { name: 'breakers', when: { breakerOpen: true } },
+    ];
+    const { second, events, state, alerts } = setup(rules, undefined, incidents);
+    await alerts.restore();
+    for (const deadLetters of [4, 4, 4, 5, 6, 6, 6]) {
+      state.users = { ...gauges(), deadLetters };
+      await second(0, 0);
+    }
+    expect(alertsOf(events)).toEqual([
+      ['alert.resolved', 'breakers', 'payments'],
+      ['alert.fired', 'dead', 'users'],
+      ['alert.resolved', 'dead', 'users'],
+    ]);
+    // 4 → 5 at 103 s is growth over the 2 s window (4 at 101 s): fired at the end of that second;
+    // by 106 s the count has stood at 6 since 104 s.
+    expect(events.map((e) => e.at)).toEqual([101_000, 104_000, 107_000]);
+    expect(await incidents.get(leftOpen)).toMatchObject({ resolvedAt: 101_000 });
   });
 
   it('a webhook that is down is logged and never blocks evaluation', async () => {
