@@ -31,6 +31,11 @@ import { compress } from 'hono/compress';
 import type { Catalog } from '@switchboard/shared/catalog';
 import { createIntegrationRoutes } from './integrations/integrations.routes';
 import { createRecentCalls } from './metrics/recent-calls';
+import {
+  createObservability,
+  type Observability,
+  type ObservabilityDeps,
+} from './metrics/observability';
 import type { Clock } from './resilience/clock';
 import type { Authenticator } from './upstreams/auth';
 import type { HttpTransport } from './upstreams/http-transport';
@@ -75,6 +80,8 @@ export interface AppDeps {
   sampleIntervalMs?: number;
   /** Prometheus registry, metrics token and span exporter, as the runtime configured them. */
   telemetry?: TelemetryOptions;
+  /** Metrics history, synthetic health checks and alert rules; off when absent. */
+  observability?: ObservabilityDeps;
 }
 
 export interface SwitchboardApp {
@@ -84,6 +91,8 @@ export interface SwitchboardApp {
   engine: UpstreamEngine;
   /** Metrics and spans; `flush()` on shutdown sends the spans still queued. */
   telemetry: Telemetry;
+  /** Present when `deps.observability` was given. */
+  observability: Observability | undefined;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
@@ -217,6 +226,15 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       audit: auth.audit,
     }),
   );
+  // ---- Metrics history, synthetic health checks, alert rules and incidents (metrics/, alerts/) ----
+  const observability =
+    deps.observability &&
+    createObservability({ ...deps.observability, catalog, engine, bus, logger, now: Date.now });
+  if (observability) {
+    app.use('/api/metrics', compress());
+    for (const routes of observability.routes) app.route('/', routes);
+  }
+  // ---- end of metrics wiring ----
   app.use('/api/views/*', compress());
   app.use('/api/integrations', compress());
   app.use('/api/calls', compress());
@@ -290,12 +308,14 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     hub,
     engine,
     telemetry,
+    observability,
     start() {
       sampleTimer ??= setInterval(
         () => hub.publish(sampler.flush()),
         deps.sampleIntervalMs ?? 1000,
       );
       traffic?.start();
+      observability?.start();
     },
     beginShutdown() {
       shuttingDown = true;
@@ -304,6 +324,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       clearInterval(sampleTimer);
       sampleTimer = undefined;
       traffic?.stop();
+      observability?.stop();
       hub.closeAll(1001, 'server shutting down');
     },
   };

@@ -1,6 +1,7 @@
 // The declared catalog: integrations, their operations and policies, and views. Validated at start-up
 // from the config file (YAML or JSON); the console shows the effective policies from the same types.
 import { z } from 'zod';
+import { AlertNotifySchema, AlertRuleSchema } from './alerts';
 import { ErrorKindSchema, NameSchema } from './upstreams';
 
 const ms = (max = 3_600_000) => z.number().int().min(0).max(max);
@@ -271,6 +272,10 @@ export const CatalogSchema = z
   .object({
     integrations: z.record(NameSchema, IntegrationSchema),
     views: z.record(NameSchema, ViewSchema).default({}),
+    /** Rules judged once a second on the metrics; breaches open incidents. */
+    alerts: z.array(AlertRuleSchema).default([]),
+    /** Where fired and resolved alerts are POSTed. */
+    notify: AlertNotifySchema.optional(),
   })
   .strict()
   .meta({ id: 'SwitchboardConfig', title: 'Switchboard configuration' });

@@ -19,6 +19,8 @@ const callFields = {
   /** Share of the outbound rate limit still available, 0..1. */
   rateLimitHeadroom: z.number().min(0).max(1),
   traceId: z.string(),
+  /** Set on calls made by a synthetic health check, so dashboards can tell them from real traffic. */
+  synthetic: z.literal(true).optional(),
 };
 
 /** One attempt at one upstream operation (a call makes one or more attempts). */
@@ -58,9 +60,33 @@ export const BreakerTransitionEventSchema = z.object({
 });
 export type BreakerTransitionEvent = z.infer<typeof BreakerTransitionEventSchema>;
 
+const alertFields = {
+  /** Epoch milliseconds. */
+  at: z.number(),
+  incidentId: z.number().int().positive(),
+  rule: NameSchema,
+  integration: NameSchema,
+  severity: z.enum(['warning', 'critical']),
+  message: z.string(),
+};
+
+/** An alert rule has been breached for its `forSec`: an incident opened. */
+export const AlertFiredEventSchema = z.object({ type: z.literal('alert.fired'), ...alertFields });
+export type AlertFiredEvent = z.infer<typeof AlertFiredEventSchema>;
+
+/** The breach cleared: the incident is resolved. */
+export const AlertResolvedEventSchema = z.object({
+  type: z.literal('alert.resolved'),
+  ...alertFields,
+  firedAt: z.number(),
+});
+export type AlertResolvedEvent = z.infer<typeof AlertResolvedEventSchema>;
+
 export const BusEventSchema = z.discriminatedUnion('type', [
   UpstreamAttemptEventSchema,
   UpstreamCallEventSchema,
   BreakerTransitionEventSchema,
+  AlertFiredEventSchema,
+  AlertResolvedEventSchema,
 ]);
 export type BusEvent = z.infer<typeof BusEventSchema>;

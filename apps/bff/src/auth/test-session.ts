@@ -7,6 +7,8 @@ export const testAdminPassword = 'test-admin-password-0001';
 export const testEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   PORT: '0',
   SWITCHBOARD_SANDBOX_TRAFFIC_RPS: '0',
+  // Health checks add calls on a timer; tests that want them turn them back on.
+  SWITCHBOARD_HEALTH_CHECKS: 'off',
   SWITCHBOARD_DATA_DIR: ':memory:',
   SWITCHBOARD_ADMIN_PASSWORD: testAdminPassword,
   // Tests make many calls from one address; the limits have tests of their own.

@@ -33,6 +33,19 @@ export function checkCatalogReferences(catalog: Catalog): CatalogProblem[] {
     checkIntegration(catalog, name, integration, report);
   }
 
+  const ruleNames = new Set<string>();
+  catalog.alerts.forEach((rule, i) => {
+    if (ruleNames.has(rule.name))
+      report(['alerts', i, 'name'], `another rule is named ${rule.name}`);
+    ruleNames.add(rule.name);
+    if (rule.integration !== undefined && !(rule.integration in catalog.integrations)) {
+      report(
+        ['alerts', i, 'integration'],
+        `no integration named ${rule.integration}${suggest(rule.integration, Object.keys(catalog.integrations))}`,
+      );
+    }
+  });
+
   for (const [viewName, view] of Object.entries(catalog.views)) {
     const sourceIds = Object.keys(view.sources);
     const dependsOn = new Map<string, Set<string>>();

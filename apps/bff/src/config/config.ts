@@ -36,6 +36,8 @@ const EnvSchema = z.object({
     .min(0)
     .max(1000)
     .default(2),
+  /** Synthetic health checks (each integration's `healthCheck`); tests that count calls turn them off. */
+  SWITCHBOARD_HEALTH_CHECKS: booleanFlag.default(true),
   SWITCHBOARD_WEB_DIR: z.string().min(1).optional(),
   SWITCHBOARD_LOG_LEVEL: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
@@ -108,6 +110,7 @@ export type Config = {
   host: string;
   sandbox: { enabled: boolean; trafficPerSecond: number };
   webDir: string | undefined;
+  healthChecks: boolean;
   logLevel: z.infer<typeof EnvSchema>['SWITCHBOARD_LOG_LEVEL'];
   shutdownGraceMs: number;
   /** The catalog file to load with `loadCatalogFile`, when one is configured. */
@@ -195,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       trafficPerSecond: e.SWITCHBOARD_SANDBOX_TRAFFIC_RPS,
     },
     webDir: e.SWITCHBOARD_WEB_DIR,
+    healthChecks: e.SWITCHBOARD_HEALTH_CHECKS,
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
     configFile: e.SWITCHBOARD_CONFIG,

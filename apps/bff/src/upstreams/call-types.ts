@@ -17,6 +17,8 @@ export interface CallRequest {
   traceId: string;
   /** The span this call is made under (e.g. the inbound request's); attempts become its children. */
   parentSpanId?: string;
+  /** A synthetic health check: its events carry `synthetic: true`. */
+  synthetic?: boolean;
 }
 
 interface OutcomeBase {

@@ -299,6 +299,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
                       breaker: breakerState(integration.breaker),
                       rateLimitHeadroom: headroomOf(integration),
                       traceId: request.traceId,
+                      ...(request.synthetic && { synthetic: true as const }),
                       ...(a.delayMs > 0 && { retryInMs: a.delayMs }),
                       spanId: attemptSpanId,
                       ...(request.parentSpanId !== undefined && {
@@ -310,7 +311,8 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
             signal,
           );
 
-    const cache = op.cache;
+    // A health check must reach the provider: an answer from the cache would prove nothing.
+    const cache = request.synthetic ? undefined : op.cache;
     try {
       if (!cache) return { ok: true, data: await execute(request.signal), cache: 'none', attempts };
       const key = `${JSON.stringify(request.params ?? {})}${JSON.stringify(request.query ?? {})}`;
@@ -451,6 +453,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       breaker: breakerState(integration.breaker),
       rateLimitHeadroom: headroomOf(integration),
       traceId: request.traceId,
+      ...(request.synthetic && { synthetic: true as const }),
       attempts: outcome.attempts,
       cache: outcome.cache,
       provider: outcome.provider,

@@ -28,6 +28,8 @@ import { createAuthServices } from '../../auth/auth-services';
 import { createScryptHasher } from './scrypt-passwords';
 import { openDatabase } from './sqlite';
 import { createSqliteAuthStore } from './sqlite-auth-store';
+import { createSqliteIncidentStore } from './sqlite-incident-store';
+import { createSqliteMetricsStore } from './sqlite-metrics-store';
 import { createClientIp, createIsTls } from '../../security/client-ip';
 import { createLoginThrottle } from '../../security/login-throttle';
 import { createOtlpExporter } from '../../telemetry/otlp-exporter';
@@ -132,7 +134,7 @@ export async function startServer(
             JSON.stringify(declared, null, 2),
             options.catalog ? 'test catalog' : 'sandbox catalog',
           )
-        : { integrations: {}, views: {} });
+        : { integrations: {}, views: {}, alerts: [] });
     // The sandbox's generated credentials stand in for the environment's under the same names.
     const env = { ...options.env, ...sandbox?.sandboxSecrets() };
     secrets = createSecretStore(env, collectSecretRefs(catalog), {
@@ -219,6 +221,12 @@ export async function startServer(
           logger,
         }),
       }),
+    },
+    // Metrics roll-ups and the incident timeline, in the same database (retention: defaultRetention).
+    observability: {
+      metricsStore: createSqliteMetricsStore(db),
+      incidents: createSqliteIncidentStore(db),
+      syntheticChecks: config.healthChecks,
     },
     readiness: {
       ...(sandbox && {
