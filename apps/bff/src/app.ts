@@ -22,7 +22,12 @@ import type { Logger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { requireJson } from './http/require-json';
 import { createSampler } from './metrics/sampler';
-import { createRealtimeRoutes } from './realtime/realtime.routes';
+import { publishSamples } from './realtime/publish-samples';
+import {
+  createRealtimeRoutes,
+  defaultRealtimeTuning,
+  type RealtimeTuning,
+} from './realtime/realtime.routes';
 import { createStreamHub, type StreamHub } from './realtime/stream-hub';
 import type { Sandbox } from './sandbox/sandbox';
 import { createSandboxRoutes } from './sandbox/sandbox.routes';
@@ -82,6 +87,8 @@ export interface AppDeps {
   telemetry?: TelemetryOptions;
   /** Metrics history, synthetic health checks and alert rules; off when absent. */
   observability?: ObservabilityDeps;
+  /** Live stream heartbeats and slow-client limits; tests shorten them. */
+  realtime?: Partial<RealtimeTuning>;
 }
 
 export interface SwitchboardApp {
@@ -110,7 +117,8 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   const { catalog, logger, clock, auth, security } = deps;
   const now = () => clock.now();
   const bus = createEventBus(logger);
-  const hub = createStreamHub({ bufferSize: 120 });
+  // About two minutes of samples at 7 messages a second (the set, and one per sandbox integration).
+  const hub = createStreamHub({ bufferSize: 1024 });
   const engine = createUpstreamEngine({
     catalog,
     transport: deps.transport,
@@ -248,11 +256,10 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     createRealtimeRoutes({
       hub,
       upgradeWebSocket: deps.upgradeWebSocket,
-      sseHeartbeatMs: 15_000,
-      sseMaxQueued: 256,
+      ...defaultRealtimeTuning,
+      ...deps.realtime,
       allowOrigin: (c) => isAllowedOrigin(c, c.req.header('origin'), security),
       onSessionRevoked: (listener) => void auth.sessions.onRevoke(listener),
-      wsMessagesPerSecond: 20,
     }),
   );
   const overview = plans.get('overview');
@@ -311,7 +318,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     observability,
     start() {
       sampleTimer ??= setInterval(
-        () => hub.publish(sampler.flush()),
+        () => publishSamples(hub, sampler.flush()),
         deps.sampleIntervalMs ?? 1000,
       );
       traffic?.start();

@@ -1,53 +1,80 @@
-// The live streams: the same numbered messages over SSE (GET /api/stream) and WebSocket (/api/ws).
+// The live streams: the same numbered messages over SSE (GET /api/stream) and WebSocket (/api/ws),
+// per topic, with snapshot or replay on subscribe, heartbeats, and conflation for slow clients.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
-import type { UpgradeWebSocket } from 'hono/ws';
-import type { AppEnv } from '../http/app-env';
-import { validationHook } from '../http/errors';
-import { parseResumePoint } from '@switchboard/shared/stream';
+import {
+  ClientMessageSchema,
+  parseResumePoint,
+  ResumePointSchema,
+  TopicsParamSchema,
+  type ClientMessage,
+} from '@switchboard/shared/stream';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import { principalOf } from '../auth/guards';
-import { errorResponse } from '../http/errors';
-import type { StreamHub, Subscriber } from './stream-hub';
+import type { AppEnv } from '../http/app-env';
+import { errorResponse, validationHook } from '../http/errors';
+import { createOutlet, type FlowLimits, type Outlet } from './outlet';
+import { rawSocketOf, socketOpen, type RawSocket } from './socket-controls';
+import { controlFrame, type StreamHub, type Subscriber, type Subscription } from './stream-hub';
 
 export interface RealtimeDeps {
   hub: StreamHub;
   upgradeWebSocket: UpgradeWebSocket;
   /** How often an idle SSE stream gets a comment line, so proxies and clients see it is alive. */
   sseHeartbeatMs: number;
-  /** Messages an SSE client may fall behind before it is dropped (it reconnects and resumes). */
-  sseMaxQueued: number;
+  /**
+   * How often the server pings each WebSocket (a `ping` message and a protocol ping frame). A peer
+   * that sent nothing — no message, no pong — for a whole interval after a ping is terminated, so a
+   * dead peer is found within two intervals.
+   */
+  wsHeartbeatMs: number;
+  /** When a slow client is conflated, and when it is dropped (it reconnects and resumes). */
+  flow: FlowLimits;
   /** Whether a stream may be opened from this page's origin (checked at upgrade: 403 otherwise). */
   allowOrigin: (c: Context<AppEnv>) => boolean;
   /** Registers for session revocations, so a revoked session's streams end (1008). */
   onSessionRevoked: (listener: (sessionId: string) => void) => void;
   /** Messages a WebSocket client may send per second before it is closed with 1008. */
   wsMessagesPerSecond: number;
+  now?: () => number;
 }
 
-const resumeQuery = z.object({
-  resume: z
+/** Topic and resume parameters, the same on both transports. */
+const streamQuery = z.object({
+  topics: z
     .string()
-    .regex(/^[0-9a-f]{16}\.\d{1,15}$/, 'use the id of the last message received: <epoch>.<seq>')
+    .superRefine((value, ctx) => {
+      const parsed = TopicsParamSchema.safeParse(value);
+      if (!parsed.success)
+        ctx.addIssue({
+          code: 'custom',
+          message: parsed.error.issues[0]?.message ?? 'invalid topics',
+        });
+    })
     .optional()
     .meta({
       description:
-        'Resume after this point (`<epoch>.<seq>`); missed messages still buffered are replayed.',
+        'Comma-separated topics (`integrations`, `integration:<name>`); every topic when absent.',
     }),
+  resume: ResumePointSchema.optional().meta({
+    description:
+      'Resume after this point (`<epoch>.<seq>`); missed messages still buffered are replayed, otherwise a snapshot is sent.',
+  }),
 });
 
 const streamRoute = createRoute({
   method: 'get',
   path: '/api/stream',
   summary: 'Live messages as Server-Sent Events; honours Last-Event-ID for resume',
-  request: { query: resumeQuery },
+  request: { query: streamQuery },
   responses: {
     200: {
-      description: 'An event stream of StreamMessage JSON',
+      description: 'An event stream of ServerMessage JSON',
       content: { 'text/event-stream': { schema: z.string() } },
     },
     400: {
-      description: 'Invalid resume point',
+      description: 'Invalid topics or resume point',
       content: { 'application/json': { schema: ErrorBodySchema } },
     },
   },
@@ -57,12 +84,12 @@ const wsRoute = createRoute({
   method: 'get',
   path: '/api/ws',
   summary:
-    'Live messages over WebSocket; the same StreamMessage JSON as /api/stream, one per frame',
-  request: { query: resumeQuery },
+    'Live messages over WebSocket; the same ServerMessage JSON as /api/stream, one per frame. The client may send ClientMessage JSON (subscribe, resume, ping).',
+  request: { query: streamQuery },
   responses: {
     101: { description: 'Switching to the WebSocket protocol' },
     400: {
-      description: 'Invalid resume point',
+      description: 'Invalid topics or resume point',
       content: { 'application/json': { schema: ErrorBodySchema } },
     },
   },
@@ -72,7 +99,19 @@ const encoder = new TextEncoder();
 const heartbeatBytes = encoder.encode(': ping\n\n');
 const retryBytes = encoder.encode('retry: 2000\n\n');
 
+const topicsOf = (param: string | undefined) =>
+  param === undefined ? undefined : TopicsParamSchema.parse(param);
+
+/** One WebSocket connection, as the heartbeat sees it. */
+interface LiveSocket {
+  alive: boolean;
+  outlet: Outlet;
+  ws: WSContext;
+  raw: RawSocket | undefined;
+}
+
 export function createRealtimeRoutes(deps: RealtimeDeps) {
+  const now = deps.now ?? Date.now;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   // Live streams by session, so a revocation reaches every tab and transport of that session.
   const bySession = new Map<string, Set<Subscriber>>();
@@ -81,21 +120,48 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     bySession.delete(sessionId);
     for (const s of subscribers ?? []) s.close(1008, 'session revoked');
   });
-  /** Subscribes on behalf of the signed-in session; the returned function undoes both. */
-  const subscribe = (
-    sessionId: string,
-    subscriber: Subscriber,
-    resume?: { epoch: string; seq: number },
-  ) => {
+  /** Counts a stream under its session, so a revocation can end it; returns the undo. */
+  const track = (sessionId: string, subscriber: Subscriber) => {
     const own = bySession.get(sessionId) ?? new Set();
     bySession.set(sessionId, own.add(subscriber));
-    const unsubscribe = deps.hub.subscribe(subscriber, resume);
     return () => {
-      unsubscribe();
       own.delete(subscriber);
       if (own.size === 0 && bySession.get(sessionId) === own) bySession.delete(sessionId);
     };
   };
+
+  // One timer for every WebSocket: ping, and terminate the peers that stayed silent since the last.
+  const sockets = new Set<LiveSocket>();
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const beat = () => {
+    // One serialisation per beat, shared by every socket.
+    const ping = controlFrame({ type: 'ping', serverTime: now() });
+    for (const socket of sockets) {
+      if (!socket.alive) {
+        sockets.delete(socket);
+        if (socket.raw) socket.raw.terminate();
+        else socket.ws.close(1001, 'no answer to ping');
+        continue;
+      }
+      socket.alive = false;
+      socket.raw?.ping();
+      socket.outlet.control(ping);
+    }
+    if (sockets.size === 0) stopHeartbeat();
+  };
+  const stopHeartbeat = () => {
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
+  const watch = (socket: LiveSocket) => {
+    sockets.add(socket);
+    heartbeat ??= setInterval(beat, deps.wsHeartbeatMs);
+    return () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) stopHeartbeat();
+    };
+  };
+
   const checkStreamAccess: MiddlewareHandler<AppEnv> = async function checkStreamAccess(c, next) {
     principalOf(c);
     // Browsers always send Origin on a WebSocket upgrade; a page on another site must not ride
@@ -114,42 +180,59 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.use('/api/ws', checkStreamAccess);
 
   app.openapi(streamRoute, (c) => {
-    const resume = parseResumePoint(c.req.valid('query').resume ?? c.req.header('last-event-id'));
+    const query = c.req.valid('query');
+    const resume = parseResumePoint(query.resume ?? c.req.header('last-event-id'));
+    const topics = topicsOf(query.topics);
     const { sessionId } = principalOf(c);
     let cleanup = () => {};
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        let open = true;
-        let unsubscribe = () => {};
-        const heartbeat = setInterval(() => write(heartbeatBytes), deps.sseHeartbeatMs);
-        cleanup = () => {
-          open = false;
-          unsubscribe();
-          clearInterval(heartbeat);
-        };
-        const end = () => {
-          if (!open) return;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          let open = true;
+          // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
+          const state: { subscription?: Subscription } = {};
+          let untrack = () => {};
+          const timer = setInterval(() => write(heartbeatBytes), deps.sseHeartbeatMs);
+          cleanup = () => {
+            open = false;
+            state.subscription?.unsubscribe();
+            untrack();
+            outlet.dispose();
+            clearInterval(timer);
+          };
+          const end = () => {
+            if (!open) return;
+            cleanup();
+            controller.close();
+          };
+          const write = (bytes: Uint8Array) => {
+            if (open) controller.enqueue(bytes);
+          };
+          const outlet = createOutlet(
+            {
+              write: (frame) => write(frame.sse),
+              // Bytes queued in this stream: the response writer stops reading it when the socket is full.
+              pending: () => Math.max(0, -(controller.desiredSize ?? 0)),
+              close: end,
+            },
+            deps.flow,
+            now,
+          );
+          controller.enqueue(retryBytes);
+          untrack = track(sessionId, outlet);
+          const subscription = deps.hub.subscribe(outlet, { topics, resume });
+          state.subscription = subscription;
+          outlet.addDropped(subscription.dropped);
+          // The stream may have ended during replay (a hub already closed).
+          if (!open) subscription.unsubscribe();
+        },
+        cancel() {
           cleanup();
-          controller.close();
-        };
-        const write = (bytes: Uint8Array) => {
-          if (!open) return;
-          if ((controller.desiredSize ?? 0) < -deps.sseMaxQueued) return end();
-          controller.enqueue(bytes);
-        };
-        controller.enqueue(retryBytes);
-        unsubscribe = subscribe(
-          sessionId,
-          { send: (frame) => write(frame.sse), close: end },
-          resume,
-        );
-        // The stream may have ended during replay (slow client, or a hub already closed).
-        if (!open) unsubscribe();
+        },
       },
-      cancel() {
-        cleanup();
-      },
-    });
+      // Counted in bytes with no allowance, so desiredSize is minus what the client has not taken.
+      new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
+    );
     return new Response(body, {
       headers: {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -163,48 +246,151 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.openAPIRegistry.registerPath(wsRoute);
   app.get(
     '/api/ws',
-    async function checkResumePoint(c, next) {
-      const parsed = resumeQuery.safeParse(c.req.query());
+    async function checkStreamQuery(c, next) {
+      const parsed = streamQuery.safeParse(c.req.query());
       return parsed.success
         ? next()
         : validationHook({ success: false, error: parsed.error, target: 'query' }, c);
     },
     deps.upgradeWebSocket((c) => {
-      const resume = parseResumePoint(c.req.query('resume'));
+      let topics = topicsOf(c.req.query('topics'));
+      const initialResume = parseResumePoint(c.req.query('resume'));
       // The upgrade helper types its context loosely; it is this app's, after the session check.
       const { sessionId } = principalOf(c as Context<AppEnv>);
-      let unsubscribe = () => {};
+      let subscription: Subscription | undefined;
+      let outlet: Outlet | undefined;
+      let live: LiveSocket | undefined;
+      let untrack = () => {};
+      let unwatch = () => {};
       let windowStart = 0;
       let received = 0;
+
+      const subscribe = (resume: { epoch: string; seq: number } | undefined) => {
+        if (!outlet) return;
+        subscription?.unsubscribe();
+        outlet.reset();
+        subscription = deps.hub.subscribe(outlet, { topics, resume });
+        outlet.addDropped(subscription.dropped);
+      };
+      const answer = (ws: WSContext, message: ClientMessage) => {
+        switch (message.type) {
+          case 'subscribe':
+            topics = message.topics;
+            return subscribe(parseResumePoint(message.resume));
+          case 'resume':
+            return subscribe(parseResumePoint(message.from));
+          case 'ping':
+            return outlet?.control(controlFrame({ type: 'pong', serverTime: now() }));
+          case 'pong':
+            return undefined;
+          default:
+            return ws.close(1008, 'unknown message');
+        }
+      };
+      const release = () => {
+        subscription?.unsubscribe();
+        outlet?.dispose();
+        untrack();
+        unwatch();
+      };
+
       return {
         onOpen(_event, ws) {
-          unsubscribe = subscribe(
-            sessionId,
+          const raw = rawSocketOf(ws.raw);
+          outlet = createOutlet(
             {
-              send: (frame) => ws.send(frame.json),
-              close: (code, reason) => ws.close(code, reason),
+              // The frame's shared bytes, sent as text: no per-socket encoding.
+              write: raw
+                ? (frame) => {
+                    if (raw.readyState === socketOpen)
+                      raw.send(frame.bytes, { binary: false, compress: false });
+                  }
+                : (frame) => ws.send(frame.json),
+              pending: raw ? () => raw.bufferedAmount : () => 0,
+              close: (code, reason) => {
+                ws.close(code, reason);
+                // A client that stopped reading never answers the close handshake.
+                if (raw && code !== 1000) setTimeout(() => raw.terminate(), 1_000).unref?.();
+              },
             },
-            resume,
+            deps.flow,
+            now,
           );
+          live = { alive: true, outlet, ws, raw };
+          raw?.on('pong', () => {
+            if (live) live.alive = true;
+          });
+          unwatch = watch(live);
+          untrack = track(sessionId, outlet);
+          subscribe(initialResume);
         },
-        onMessage(_event, ws) {
+        // Typed by shape: Hono's MessageEvent type does not resolve under the Node typings.
+        onMessage(event: { data: unknown }, ws) {
+          if (live) live.alive = true;
           // A fixed one-second window: cheap, and enough to stop a client flooding the server.
-          const now = Date.now();
-          if (now - windowStart >= 1000) {
-            windowStart = now;
+          const at = now();
+          if (at - windowStart >= 1000) {
+            windowStart = at;
             received = 0;
           }
           received += 1;
-          if (received > deps.wsMessagesPerSecond) ws.close(1008, 'too many messages');
+          if (received > deps.wsMessagesPerSecond) return ws.close(1008, 'too many messages');
+          const { data } = event;
+          if (typeof data !== 'string') return ws.close(1008, 'expected JSON text messages');
+          let json: unknown;
+          try {
+            json = JSON.parse(data);
+          } catch {
+            return ws.close(1008, 'expected JSON text messages');
+          }
+          const parsed = ClientMessageSchema.safeParse(json);
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const where = issue?.path.join('.') ?? '';
+            const code = where.startsWith('topics')
+              ? 'invalid_topics'
+              : where.startsWith('resume') || where.startsWith('from')
+                ? 'invalid_resume'
+                : 'invalid_message';
+            return outlet?.control(
+              controlFrame({
+                type: 'error',
+                code,
+                message: `${where ? `${where}: ` : ''}${issue?.message ?? 'invalid message'}`,
+              }),
+            );
+          }
+          return answer(ws, parsed.data);
         },
         onClose() {
-          unsubscribe();
+          release();
         },
         onError() {
-          unsubscribe();
+          release();
         },
       };
     }),
   );
   return app;
 }
+
+/** The knobs of the live streams that tests and benchmarks turn. */
+export type RealtimeTuning = Pick<
+  RealtimeDeps,
+  'sseHeartbeatMs' | 'wsHeartbeatMs' | 'flow' | 'wsMessagesPerSecond'
+>;
+
+export const defaultRealtimeTuning: RealtimeTuning = {
+  sseHeartbeatMs: 15_000,
+  wsHeartbeatMs: 15_000,
+  // A second of samples is ~1 KB: the soft limit is minutes of backlog on a stuck connection,
+  // far above what a replay of the whole buffer puts in a healthy one's socket at once.
+  flow: {
+    softBytes: 256 * 1024,
+    hardBytes: 4 * 1024 * 1024,
+    stallMs: 30_000,
+    checkMs: 250,
+    statusMs: 5_000,
+  },
+  wsMessagesPerSecond: 20,
+};

@@ -3,12 +3,15 @@ import { ErrorBodySchema } from '@switchboard/shared/errors';
 import { ReadinessSchema } from '@switchboard/shared/health';
 import {
   formatResumePoint,
-  StreamMessageSchema,
+  ServerMessageSchema,
   type HelloMessage,
   type SampleMessage,
-  type StreamMessage,
+  type SequencedMessage,
+  type ServerMessage,
+  type StatusMessage,
 } from '@switchboard/shared/stream';
 import { Agent, get } from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../config/config';
@@ -84,7 +87,7 @@ interface Received {
   /** The SSE event id; undefined over WebSocket, which has none. */
   id: string | undefined;
   raw: string;
-  message: StreamMessage;
+  message: ServerMessage;
 }
 
 type StreamItem =
@@ -108,12 +111,15 @@ interface WsClient extends StreamClient {
   closed: Promise<{ code: number; reason: string }>;
 }
 
+/** The next message other than the server's periodic `ping` (tests that want pings read `next`). */
 function nextMessageOf(next: StreamClient['next']): StreamClient['nextMessage'] {
   return async (ms) => {
-    const item = await next(ms);
-    if (item.kind === 'end') throw new Error('the stream ended while a message was expected');
-    if (item.kind === 'invalid') throw item.error;
-    return item.received;
+    for (;;) {
+      const item = await next(ms);
+      if (item.kind === 'end') throw new Error('the stream ended while a message was expected');
+      if (item.kind === 'invalid') throw item.error;
+      if (item.received.message.type !== 'ping') return item.received;
+    }
   };
 }
 
@@ -122,7 +128,7 @@ function toItem(id: string | undefined, raw: string): StreamItem {
   try {
     return {
       kind: 'message',
-      received: { id, raw, message: StreamMessageSchema.parse(JSON.parse(raw)) },
+      received: { id, raw, message: ServerMessageSchema.parse(JSON.parse(raw)) },
     };
   } catch (error) {
     return { kind: 'invalid', error };
@@ -188,8 +194,15 @@ async function openSse(
   };
 }
 
-async function openWs(port: number, path: string): Promise<WsClient> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: authHeaders(port) });
+async function openWs(
+  port: number,
+  path: string,
+  options: { autoPong?: boolean } = {},
+): Promise<WsClient> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, {
+    headers: authHeaders(port),
+    ...options,
+  });
   const queue = createQueue<StreamItem>();
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     socket.on('close', (code, reason) => {
@@ -240,18 +253,74 @@ function asSample(received: Received): SampleMessage {
   return received.message;
 }
 
-/** Reads messages until `count` samples have arrived (replayed or live). */
-async function readSamples(client: StreamClient, count: number): Promise<Received[]> {
-  const samples: Received[] = [];
-  while (samples.length < count) {
-    const received = await client.nextMessage();
-    asSample(received);
-    samples.push(received);
-  }
-  return samples;
+function asSequenced(received: Received): SequencedMessage {
+  const { message } = received;
+  if (message.type !== 'integrations.sample' && message.type !== 'integration.sample')
+    throw new Error(`expected a sequenced message, got ${message.type}`);
+  return message;
 }
 
-const seqOf = (received: Received) => asSample(received).seq;
+function asStatus(received: Received): StatusMessage {
+  if (received.message.type !== 'stream.status')
+    throw new Error(`expected a stream.status, got ${received.message.type}`);
+  return received.message;
+}
+
+/** Reads sequenced messages until `count` have arrived (replayed, snapshot or live). */
+async function readSequenced(client: StreamClient, count: number): Promise<Received[]> {
+  const messages: Received[] = [];
+  while (messages.length < count) {
+    const received = await client.nextMessage();
+    asSequenced(received);
+    messages.push(received);
+  }
+  return messages;
+}
+
+/** Reads until a live (not snapshot) `integrations.sample` arrives; returns everything read. */
+async function readUntilLiveSample(client: StreamClient): Promise<Received[]> {
+  const read: Received[] = [];
+  for (;;) {
+    const received = await client.nextMessage();
+    read.push(received);
+    const m = received.message;
+    if (m.type === 'integrations.sample' && !m.snapshot) return read;
+  }
+}
+
+function itemAt<T>(list: readonly T[], index: number): T {
+  if (index >= list.length) throw new Error(`expected at least ${index + 1} items`);
+  return list[index] as T;
+}
+
+const seqOf = (received: Received) => asSequenced(received).seq;
+
+/** A sample on the `integrations` topic with `size` rows: about 60 bytes each. */
+function bulkSample(at: number, size: number): Omit<SampleMessage, 'seq'> {
+  return {
+    type: 'integrations.sample',
+    topic: 'integrations',
+    at,
+    samples: Array.from({ length: size }, (_, i) => ({
+      integration: `bulk-${i}`,
+      calls: i,
+      errors: 0,
+      latencyMs: { p50: 1, p95: 2, max: 3 },
+    })),
+  };
+}
+
+/** Waits until `condition` holds, polling; fails after `ms`. */
+async function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const sandboxIntegrations = ['analytics', 'email', 'email-backup', 'identity', 'payments', 'users'];
 
 /** What the server logs when it has to cut connections off at the end of the shutdown grace period. */
 const graceWarning = 'in-flight requests outlived the shutdown grace period';
@@ -305,7 +374,7 @@ afterAll(async () => {
 });
 
 describe('GET /api/stream (SSE)', () => {
-  it('greets with a hello, then delivers samples with consecutive sequence numbers as event ids', async () => {
+  it('greets with a hello and a snapshot, then delivers every topic in sequence with resume points as event ids', async () => {
     const sse = await openSse(baseUrl(), '/api/stream');
     try {
       expect(sse.response.status).toBe(200);
@@ -313,60 +382,126 @@ describe('GET /api/stream (SSE)', () => {
       expect(sse.response.headers.get('cache-control')).toBe('no-store');
 
       const hello = asHello(await sse.nextMessage());
+      expect(hello.sync).toBe('snapshot');
+      expect(hello.topics).toBeUndefined();
       expect(sse.retry()).toBeGreaterThan(0);
 
-      const samples = await readSamples(sse, 2);
-      const seqs = samples.map(seqOf);
-      expect(seqs[1]).toBe((seqs[0] ?? Number.NaN) + 1);
-      for (const received of samples) {
-        const sample = asSample(received);
-        expect(received.id).toBe(formatResumePoint(hello.epoch, sample.seq));
-        expect(sample.samples.map((s) => s.integration).toSorted()).toEqual([
-          'analytics',
-          'email',
-          'email-backup',
-          'identity',
-          'payments',
-          'users',
-        ]);
+      const read = await readUntilLiveSample(sse);
+      const live = await readSequenced(sse, sandboxIntegrations.length);
+      const all = [...read, ...live].map((r) => ({ received: r, message: asSequenced(r) }));
+      const seqs = all.map((m) => m.message.seq);
+      expect(seqs).toEqual(seqs.toSorted((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      for (const { received, message } of all)
+        expect(received.id).toBe(formatResumePoint(hello.epoch, message.seq));
+      // Live messages after a live set: consecutive, the set then one per integration.
+      const lastSet = all.findLastIndex((m) => m.message.type === 'integrations.sample');
+      const tail = all.slice(lastSet);
+      expect(tail.map((m) => m.message.seq)).toEqual(
+        tail.map((_, i) => (tail[0]?.message.seq ?? 0) + i),
+      );
+      const set = asSample(itemAt(tail, 0).received);
+      expect(set.samples.map((s) => s.integration).toSorted()).toEqual(sandboxIntegrations);
+      expect(
+        tail.slice(1).map((m) => m.message.type === 'integration.sample' && m.message.topic),
+      ).toEqual(set.samples.map((s) => `integration:${s.integration}`));
+    } finally {
+      await sse.close();
+    }
+  });
+
+  it('delivers only the chosen topics, with a snapshot of their latest messages first', async () => {
+    const { hub } = running().switchboard;
+    // A quiet topic nobody else publishes on: only its latest message can be in the snapshot.
+    hub.publish({
+      type: 'integration.sample',
+      topic: 'integration:quiet',
+      at: 1,
+      sample: { integration: 'quiet', calls: 1, errors: 0, latencyMs: null },
+    });
+    const quiet = hub.publish({
+      type: 'integration.sample',
+      topic: 'integration:quiet',
+      at: 2,
+      sample: { integration: 'quiet', calls: 2, errors: 0, latencyMs: null },
+    });
+    const sse = await openSse(baseUrl(), '/api/stream?topics=integration:quiet,integration:users');
+    try {
+      const hello = asHello(await sse.nextMessage());
+      expect(hello.topics).toEqual(['integration:quiet', 'integration:users']);
+      const snapshot = await readSequenced(sse, 2);
+      expect(snapshot.map((r) => asSequenced(r).topic).toSorted()).toEqual([
+        'integration:quiet',
+        'integration:users',
+      ]);
+      for (const r of snapshot) expect(asSequenced(r).snapshot).toBe(true);
+      expect(snapshot.find((r) => asSequenced(r).topic === 'integration:quiet')?.raw).toBe(
+        `${quiet.json.slice(0, -1)},"snapshot":true}`,
+      );
+      const live = await readSequenced(sse, 3);
+      for (const r of live) {
+        expect(asSequenced(r)).toMatchObject({ topic: 'integration:users' });
+        expect(asSequenced(r).snapshot).toBeUndefined();
       }
     } finally {
       await sse.close();
     }
   });
 
-  it('resumes after the Last-Event-ID it is sent, while that message is still buffered', async () => {
+  it('after a dropped connection, resumes from Last-Event-ID and delivers every number exactly once', async () => {
+    const { hub } = running().switchboard;
+    const published: number[] = [];
+    const publish = (n: number) => {
+      for (let i = 0; i < n; i++) published.push(hub.publish(bulkSample(i, 1)).seq);
+    };
     const first = await openSse(baseUrl(), '/api/stream');
     const hello = asHello(await first.nextMessage());
-    const [older] = await readSamples(first, 2);
+    const got: number[] = [];
+    const snapshotEnd = hub.seq;
+    // Skip the snapshot: from here every number is expected.
+    let received = await first.nextMessage();
+    while (seqOf(received) < snapshotEnd) received = await first.nextMessage();
+    const from = seqOf(received);
+    got.push(from);
+    publish(20);
+    while ((got.at(-1) ?? 0) < (published[9] ?? 0)) got.push(seqOf(await first.nextMessage()));
     await first.close();
-    if (!older) throw new Error('no sample received');
-
+    publish(20); // missed while disconnected
     const resumed = await openSse(baseUrl(), '/api/stream', {
-      'last-event-id': formatResumePoint(hello.epoch, seqOf(older)),
+      'last-event-id': formatResumePoint(hello.epoch, got.at(-1) ?? 0),
     });
     try {
-      expect(asHello(await resumed.nextMessage()).epoch).toBe(hello.epoch);
-      expect(seqOf(await resumed.nextMessage())).toBe(seqOf(older) + 1);
+      expect(asHello(await resumed.nextMessage())).toMatchObject({
+        epoch: hello.epoch,
+        sync: 'replay',
+      });
+      publish(5);
+      const last = published.at(-1) ?? 0;
+      while ((got.at(-1) ?? 0) < last) got.push(seqOf(await resumed.nextMessage()));
+      // Every number from the first one seen to the last published, once each, in order.
+      expect(got).toEqual(Array.from({ length: last - from + 1 }, (_, i) => from + i));
+      for (const seq of published) expect(got).toContain(seq);
     } finally {
       await resumed.close();
     }
   });
 
-  it('accepts the resume point as ?resume= too, and replays the whole buffer for another epoch', async () => {
+  it('accepts the resume point as ?resume= too, and sends a snapshot for another epoch', async () => {
     const first = await openSse(baseUrl(), '/api/stream');
     const hello = asHello(await first.nextMessage());
-    const [oldest] = await readSamples(first, 2);
+    const [oldest] = await readSequenced(first, 1);
     await first.close();
-    if (!oldest) throw new Error('no sample received');
+    if (!oldest) throw new Error('no message received');
 
     const byQuery = await openSse(
       baseUrl(),
       `/api/stream?resume=${formatResumePoint(hello.epoch, seqOf(oldest))}`,
     );
     try {
-      asHello(await byQuery.nextMessage());
-      expect(seqOf(await byQuery.nextMessage())).toBe(seqOf(oldest) + 1);
+      expect(asHello(await byQuery.nextMessage()).sync).toBe('replay');
+      const next = asSequenced(await byQuery.nextMessage());
+      expect(next.seq).toBe(seqOf(oldest) + 1);
+      expect(next.snapshot).toBeUndefined();
     } finally {
       await byQuery.close();
     }
@@ -377,21 +512,28 @@ describe('GET /api/stream (SSE)', () => {
       'last-event-id': formatResumePoint(otherEpoch, 1_000),
     });
     try {
-      asHello(await stale.nextMessage());
-      expect(seqOf(await stale.nextMessage())).toBe(seqOf(oldest));
+      expect(asHello(await stale.nextMessage()).sync).toBe('snapshot');
+      expect(asSequenced(await stale.nextMessage()).snapshot).toBe(true);
     } finally {
       await stale.close();
     }
   });
 
-  it('refuses a malformed ?resume= with 400 validation_failed', async () => {
-    const response = await fetch(`${baseUrl()}/api/stream?resume=12`, {
-      headers: authHeaders(running().port),
-    });
-    expect(response.status).toBe(400);
-    const body = ErrorBodySchema.parse(await response.json());
-    expect(body.error.code).toBe('validation_failed');
-    expect(body.error.details).toMatchObject({ target: 'query', issues: [{ path: 'resume' }] });
+  it('refuses a malformed ?resume= or ?topics= with 400 validation_failed', async () => {
+    for (const [query, path] of [
+      ['resume=12', 'resume'],
+      ['topics=integration:Bad Name', 'topics'],
+      ['topics=', 'topics'],
+      ['topics=alerts', 'topics'],
+    ] as const) {
+      const response = await fetch(`${baseUrl()}/api/stream?${query}`, {
+        headers: authHeaders(running().port),
+      });
+      expect(response.status, query).toBe(400);
+      const body = ErrorBodySchema.parse(await response.json());
+      expect(body.error.code).toBe('validation_failed');
+      expect(body.error.details).toMatchObject({ target: 'query', issues: [{ path }] });
+    }
   });
 });
 
@@ -404,16 +546,16 @@ describe('/api/ws (WebSocket)', () => {
       const sseHello = asHello(await sse.nextMessage());
       expect(wsHello.epoch).toBe(sseHello.epoch);
 
-      const wsSamples = await readSamples(ws, 2);
-      const wsSeqs = wsSamples.map(seqOf);
-      expect(wsSeqs[1]).toBe((wsSeqs[0] ?? Number.NaN) + 1);
-      const lastWsSeq = Math.max(...wsSeqs);
+      const wsMessages = [...(await readUntilLiveSample(ws)), ...(await readSequenced(ws, 2))];
+      const lastWsSeq = Math.max(...wsMessages.map(seqOf));
       const sseBySeq = new Map<number, string>();
       while (!sseBySeq.has(lastWsSeq)) {
         const received = await sse.nextMessage();
         sseBySeq.set(seqOf(received), received.raw);
       }
-      for (const received of wsSamples) expect(received.raw).toBe(sseBySeq.get(seqOf(received)));
+      const live = wsMessages.filter((r) => !asSequenced(r).snapshot);
+      expect(live.length).toBeGreaterThan(2);
+      for (const received of live) expect(received.raw).toBe(sseBySeq.get(seqOf(received)));
     } finally {
       await Promise.all([ws.close(), sse.close()]);
     }
@@ -422,9 +564,9 @@ describe('/api/ws (WebSocket)', () => {
   it('resumes after ?resume=', async () => {
     const first = await openWs(running().port, '/api/ws');
     const hello = asHello(await first.nextMessage());
-    const [older] = await readSamples(first, 2);
+    const [older] = await readSequenced(first, 1);
     await first.close();
-    if (!older) throw new Error('no sample received');
+    if (!older) throw new Error('no message received');
 
     const resumed = await openWs(
       running().port,
@@ -438,10 +580,232 @@ describe('/api/ws (WebSocket)', () => {
     }
   });
 
-  it('refuses the handshake for a malformed ?resume=', async () => {
+  it('subscribes to chosen topics by message, and resumes by message', async () => {
+    const ws = await openWs(running().port, '/api/ws?topics=integrations');
+    try {
+      const hello = asHello(await ws.nextMessage());
+      expect(hello.topics).toEqual(['integrations']);
+      const [first] = await readSequenced(ws, 1);
+      expect(first && asSequenced(first).topic).toBe('integrations');
+
+      ws.socket.send(JSON.stringify({ type: 'subscribe', topics: ['integration:email'] }));
+      let again = await ws.nextMessage();
+      // An `integrations` message may have been on its way before the subscribe arrived.
+      while (again.message.type !== 'hello') again = await ws.nextMessage();
+      expect(asHello(again)).toMatchObject({ topics: ['integration:email'], sync: 'snapshot' });
+      const emails = await readSequenced(ws, 3);
+      for (const r of emails) expect(asSequenced(r).topic).toBe('integration:email');
+      const lastEmail = seqOf(itemAt(emails, 1));
+
+      ws.socket.send(
+        JSON.stringify({ type: 'resume', from: formatResumePoint(hello.epoch, lastEmail) }),
+      );
+      let resumed = await ws.nextMessage();
+      while (resumed.message.type !== 'hello') resumed = await ws.nextMessage();
+      expect(asHello(resumed).sync).toBe('replay');
+      const replayed = asSequenced(await ws.nextMessage());
+      expect(replayed).toMatchObject({ topic: 'integration:email', seq: seqOf(itemAt(emails, 2)) });
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('answers a bad client message with an error, and closes with 1008 on one that is not JSON', async () => {
+    const ws = await openWs(running().port, '/api/ws?topics=integration:none');
+    try {
+      asHello(await ws.nextMessage());
+      ws.socket.send(JSON.stringify({ type: 'subscribe', topics: ['nope'] }));
+      const error = await ws.nextMessage();
+      expect(error.message).toMatchObject({ type: 'error', code: 'invalid_topics' });
+      ws.socket.send(JSON.stringify({ type: 'dance' }));
+      expect((await ws.nextMessage()).message).toMatchObject({
+        type: 'error',
+        code: 'invalid_message',
+      });
+      ws.socket.send('not json');
+      const { code, reason } = await withTimeout(ws.closed, 2_000, 'the 1008 close');
+      expect(code).toBe(1008);
+      expect(reason).toMatch(/JSON/);
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('answers a ping message with a pong', async () => {
+    const ws = await openWs(running().port, '/api/ws?topics=integration:none');
+    try {
+      asHello(await ws.nextMessage());
+      ws.socket.send(JSON.stringify({ type: 'ping' }));
+      const pong = await ws.nextMessage();
+      expect(pong.message).toMatchObject({ type: 'pong' });
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('refuses the handshake for a malformed ?resume= or ?topics=', async () => {
     await expect(openWs(running().port, '/api/ws?resume=nope')).rejects.toThrow(
       /Unexpected server response: 400/,
     );
+    await expect(openWs(running().port, '/api/ws?topics=x,,y')).rejects.toThrow(
+      /Unexpected server response: 400/,
+    );
+  });
+});
+
+describe('heartbeats and slow clients (WebSocket)', () => {
+  const heartbeatMs = 150;
+  let own: RunningServer | undefined;
+  const ownServer = () => {
+    if (!own) throw new Error('the heartbeat server is not running');
+    return own;
+  };
+
+  beforeAll(async () => {
+    own = await signInTo(
+      await startServer(loadConfig(testEnv()), silentLogger, {
+        realtime: { wsHeartbeatMs: heartbeatMs },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  it('pings every interval and keeps a peer that answers', async () => {
+    const ws = await openWs(ownServer().port, '/api/ws?topics=integration:none');
+    try {
+      asHello(await ws.nextMessage());
+      let pings = 0;
+      while (pings < 4) {
+        const item = await ws.next(heartbeatMs * 10);
+        if (item.kind !== 'message') throw new Error(`expected a ping, got ${item.kind}`);
+        if (item.received.message.type === 'ping') pings += 1;
+      }
+      expect(ws.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('terminates a peer that answers neither protocol pings nor sends anything', async () => {
+    const ws = await openWs(ownServer().port, '/api/ws?topics=integration:none', {
+      autoPong: false,
+    });
+    asHello(await ws.nextMessage());
+    const { code } = await withTimeout(
+      ws.closed,
+      heartbeatMs * 10,
+      'the silent peer to be cut off',
+    );
+    // Terminated, not closed: a dead peer would never answer a close handshake.
+    expect(code).toBe(1006);
+  });
+
+  it('conflates a client that stops reading without slowing one that keeps up', async () => {
+    // The default heartbeat (15 s): a client that stops reading answers no pings either.
+    const flowServer = await signInTo(
+      await startServer(loadConfig(testEnv()), silentLogger, {
+        realtime: {
+          flow: {
+            softBytes: 64 * 1024,
+            hardBytes: 64 * 1024 * 1024,
+            stallMs: 60_000,
+            checkMs: 20,
+            statusMs: 100,
+          },
+        },
+      }),
+    );
+    const { hub } = flowServer.switchboard;
+    const fast = await openWs(flowServer.port, '/api/ws?topics=integrations');
+    const slow = await openWs(flowServer.port, '/api/ws?topics=integrations');
+    try {
+      asHello(await fast.nextMessage());
+      asHello(await slow.nextMessage());
+      // Stop reading: the kernel buffers fill, then the server's send buffer for this socket grows.
+      const slowSocket = (slow.socket as unknown as { _socket: Socket })._socket;
+      slowSocket.pause();
+      const fastSeqs: number[] = [];
+      const published: number[] = [];
+      // ~40 KB each, 12 MB in all: more than loopback's socket buffers hold.
+      for (let i = 0; i < 300; i++) {
+        const seq = hub.publish(bulkSample(i, 600)).seq;
+        published.push(seq);
+        // The fast client takes each one before the next is sent, as a client that keeps up would.
+        while ((fastSeqs.at(-1) ?? 0) < seq) {
+          const received = await fast.nextMessage();
+          if (received.message.type === 'stream.status')
+            throw new Error('the fast client was reported lagging');
+          fastSeqs.push(seqOf(received));
+        }
+      }
+      const last = published.at(-1) ?? 0;
+      // The fast client got every number published from its first one, in order.
+      for (const seq of published) expect(fastSeqs).toContain(seq);
+      expect(fastSeqs).toEqual(fastSeqs.toSorted((a, b) => a - b));
+
+      slowSocket.resume();
+      const slowSeqs: number[] = [];
+      const statuses: StatusMessage[] = [];
+      while ((slowSeqs.at(-1) ?? 0) < last) {
+        const received = await slow.nextMessage(5_000);
+        if (received.message.type === 'stream.status') statuses.push(asStatus(received));
+        else slowSeqs.push(seqOf(received));
+      }
+      // In order, ending with the latest, but merged on the way: fewer messages than published.
+      expect(slowSeqs).toEqual(slowSeqs.toSorted((a, b) => a - b));
+      expect(new Set(slowSeqs).size).toBe(slowSeqs.length);
+      expect(slowSeqs.filter((s) => published.includes(s)).length).toBeLessThan(published.length);
+      const merged = Math.max(...statuses.map((s) => s.merged));
+      expect(merged).toBeGreaterThan(0);
+      expect(statuses.some((s) => s.queued > 0)).toBe(true);
+      // Once it drained, the server said so: nothing queued any more.
+      let final = statuses.at(-1);
+      while (!final || final.queued > 0) {
+        const received = await slow.nextMessage(5_000);
+        if (received.message.type === 'stream.status') final = asStatus(received);
+      }
+      expect(final.merged).toBeGreaterThanOrEqual(merged);
+      expect(slowSeqs.length + final.merged).toBeGreaterThanOrEqual(published.length);
+    } finally {
+      await Promise.all([fast.close(), slow.close()]);
+      await flowServer.close();
+    }
+  });
+
+  it('drops a client that stays stuck past the hard limit (it reconnects and resumes)', async () => {
+    const own2 = await signInTo(
+      await startServer(loadConfig(testEnv()), silentLogger, {
+        realtime: {
+          flow: {
+            softBytes: 16 * 1024,
+            hardBytes: 32 * 1024,
+            stallMs: 200,
+            checkMs: 20,
+            statusMs: 100,
+          },
+        },
+      }),
+    );
+    try {
+      const { hub } = own2.switchboard;
+      const slow = await openWs(own2.port, '/api/ws?topics=integrations');
+      asHello(await slow.nextMessage());
+      const slowSocket = (slow.socket as unknown as { _socket: Socket })._socket;
+      slowSocket.pause();
+      const subscribers = hub.size;
+      for (let i = 0; i < 300 && hub.size === subscribers; i++) {
+        hub.publish(bulkSample(i, 600));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await eventually(() => hub.size < subscribers, 5_000, 'the stuck client to be dropped');
+      slowSocket.resume();
+      const { code } = await withTimeout(slow.closed, 5_000, 'the dropped client to see the close');
+      expect([1013, 1006]).toContain(code);
+    } finally {
+      await own2.close();
+    }
   });
 });
 

@@ -13,6 +13,7 @@ import { parseCatalog } from '../../config/catalog-parse';
 import { ConfigError, type Config } from '../../config/config';
 import { createProviderTokenRefresher } from '../../auth/oidc.routes';
 import { createOidcClient, type OidcClient } from '../../auth/oidc/oidc-client';
+import type { RealtimeTuning } from '../../realtime/realtime.routes';
 import { collectSecretRefs, createSecretStore, type SecretStore } from '../../config/secrets';
 import type { Logger } from '../../http/logger';
 import { systemClock } from '../../resilience/clock';
@@ -109,6 +110,8 @@ export async function startServer(
     onSecrets?: (values: string[]) => void;
     /** Benchmarks: sandbox providers that ask for no credentials, to compare with bare HTTP. */
     sandboxAuth?: boolean;
+    /** Tests: shorter heartbeats and smaller slow-client limits for the live streams. */
+    realtime?: Partial<RealtimeTuning>;
   } = {},
 ): Promise<RunningServer> {
   // Read and check the catalog before anything listens, so a bad file stops start-up cleanly.
@@ -201,6 +204,7 @@ export async function startServer(
         transport: undici.transport,
       }),
     upgradeWebSocket,
+    ...(options.realtime && { realtime: options.realtime }),
     logger,
     clock: systemClock,
     ...(sandbox

@@ -1,0 +1,42 @@
+// Child process: the real BFF (sandbox off) with its stream hub publishing one ~1 KB update a second.
+// Signs in once and prints the session cookie and Origin that every benchmark client reuses.
+// Commands on stdin: {"cmd":"mem"} -> RSS after GC; {"cmd":"stats"} -> hub subscribers and seq.
+import { mkdirSync } from 'node:fs';
+import { loadConfig } from '@switchboard/bff/config/config';
+import { signIn, testAdminPassword } from '@switchboard/bff/auth/test-session';
+import { silentLogger } from '@switchboard/bff/http/logger';
+import { startServer } from '@switchboard/bff/runtime/node/server';
+import { memoryAfterGc, serveCommands } from '../lib/interactive';
+import { benchUpdate } from './stream-payload';
+
+const [port = '0', dataDir = ':memory:'] = process.argv.slice(2);
+if (dataDir !== ':memory:') mkdirSync(dataDir, { recursive: true });
+const server = await startServer(
+  loadConfig({
+    PORT: port,
+    SWITCHBOARD_SANDBOX: 'off',
+    SWITCHBOARD_LOG_LEVEL: 'silent',
+    SWITCHBOARD_DATA_DIR: dataDir,
+    SWITCHBOARD_ADMIN_PASSWORD: testAdminPassword,
+    // One session opens every benchmark connection.
+    SWITCHBOARD_RATE_LIMIT_PER_MINUTE: '1000000',
+    SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE: '1000000',
+  }),
+  silentLogger,
+);
+const baseUrl = `http://127.0.0.1:${server.port}`;
+const client = await signIn(baseUrl);
+const { cookie = '', origin = '' } = client.headers();
+const { hub } = server.switchboard;
+const publisher = setInterval(() => hub.publish(benchUpdate()), 1000);
+process.stdout.write(`${JSON.stringify({ url: baseUrl, headers: { cookie, origin } })}\n`);
+serveCommands(async ({ cmd }) => {
+  if (cmd === 'mem') return memoryAfterGc();
+  if (cmd === 'stats') return { subscribers: hub.size, seq: hub.seq };
+  if (cmd === 'stop') {
+    clearInterval(publisher);
+    await server.close();
+    return {};
+  }
+  throw new Error(`unknown command ${String(cmd)}`);
+});
