@@ -8,5 +8,7 @@ export type AppEnv = {
     principal: Principal | undefined;
     /** The caller's address: the socket's, or a trusted proxy's forwarded one. */
     clientIp: string;
+    /** The request's `Idempotency-Key`, once the idempotency middleware accepted it. */
+    idempotencyKey: string | undefined;
   };
 };
