@@ -130,7 +130,7 @@ export async function startServer(
             JSON.stringify(declared, null, 2),
             options.catalog ? 'test catalog' : 'sandbox catalog',
           )
-        : { integrations: {}, views: {} });
+        : { integrations: {}, views: {}, flows: {}, webhooks: {} });
     // The sandbox's generated credentials stand in for the environment's under the same names.
     const env = { ...options.env, ...sandbox?.sandboxSecrets() };
     secrets = createSecretStore(env, collectSecretRefs(catalog), {
