@@ -38,6 +38,29 @@ import { createUpstreamEngine, type UpstreamEngine } from './upstreams/upstream-
 import { runView } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
+import { idempotency } from './idempotency/idempotency';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
+import type { Queue } from './queue/queue';
+import { createQueueRoutes } from './queue/queue.routes';
+import type { WebhookLog } from './webhooks/webhook-log';
+import {
+  createWebhookRoutes,
+  webhookJobType,
+  type WebhookSource,
+} from './webhooks/webhooks.routes';
+
+/** The queue and what rides on it: idempotency keys, dead letters, inbound webhooks. */
+export interface JobsDeps {
+  queue: Queue;
+  idempotency: IdempotencyStore;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyTtlMs: number;
+  webhookLog: WebhookLog;
+  /** Webhook sources from the catalog, with their active secrets imported as keys. */
+  webhookSources: ReadonlyMap<string, WebhookSource>;
+  /** How long `stop()` waits for jobs in flight before leaving them to their leases. */
+  drainMs: number;
+}
 
 /** Inbound defences; the runtime knows the socket address and whether TLS is in front. */
 export interface SecurityDeps extends OriginPolicy {
@@ -72,6 +95,8 @@ export interface AppDeps {
   web?: { assets: MiddlewareHandler; index: () => Promise<Response | undefined> };
   readiness?: Record<string, ReadinessCheck>;
   sampleIntervalMs?: number;
+  /** The durable queue; without it the queue, dead-letter, webhook and idempotency features are off. */
+  jobs?: JobsDeps;
 }
 
 export interface SwitchboardApp {
@@ -83,8 +108,11 @@ export interface SwitchboardApp {
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
   beginShutdown(): void;
-  /** Stops timers and ends every live stream with 1001 (going away). */
-  stop(): void;
+  /**
+   * Stops timers, ends every live stream with 1001 (going away), stops claiming jobs and waits
+   * (bounded) for jobs in flight.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -148,7 +176,13 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   for (const path of ['/api/*', '/auth/*']) {
     app.use(path, identify(auth.sessions), limitAnonymous, limitSession);
   }
-  app.use('*', requireSameOrigin(security));
+  const checkCsrf = requireSameOrigin(security);
+  const requireSameOriginExceptWebhooks: MiddlewareHandler<AppEnv> = async (c, next) =>
+    // Webhooks are server-to-server: no browser, no cookie, so no CSRF to defend against; each
+    // delivery is authenticated by its signature over the raw body instead (webhooks/).
+    c.req.path.startsWith('/webhooks/') ? next() : checkCsrf(c, next);
+  app.use('*', requireSameOriginExceptWebhooks);
+  app.use('/webhooks/*', bodyLimit({ maxBytes: 256 * 1024 }));
   app.use('/api/*', requireJson(), bodyLimit());
   app.use('/auth/*', requireJson(), bodyLimit({ maxBytes: 16 * 1024 }));
   const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -160,6 +194,26 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   // Viewers read; every change needs an operator; the admin API needs an admin.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/api/*', requireRole('operator'));
   app.use('/api/admin/*', requireRole('admin'));
+  // --- Queue, idempotency, dead letters, webhooks (issue 7) -------------------------------------
+  const jobs = deps.jobs;
+  if (jobs) {
+    app.on(
+      ['POST', 'PUT', 'PATCH', 'DELETE'],
+      '/api/*',
+      idempotency({
+        store: jobs.idempotency,
+        ttlMs: jobs.idempotencyTtlMs,
+        now: Date.now,
+        // Per signed-in user: another user's key never replays someone else's response.
+        scope: (c) => principalOf(c).userId,
+      }),
+    );
+    // Verified deliveries are acknowledged before processing; this is where processing happens.
+    jobs.queue.handle(webhookJobType, (job) => ({ result: { processed: job.id } }), {
+      concurrency: 4,
+    });
+  }
+  // --- end of the queue block --------------------------------------------------------------------
   app.onError(createErrorHandler(logger));
 
   app.route(
@@ -240,6 +294,19 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       details: { change },
     });
   });
+  if (jobs) {
+    app.route('/', createQueueRoutes({ queue: jobs.queue, audit: auth.audit }));
+    app.route(
+      '/',
+      createWebhookRoutes({
+        sources: jobs.webhookSources,
+        queue: jobs.queue,
+        log: jobs.webhookLog,
+        now: Date.now,
+        logger,
+      }),
+    );
+  }
   if (deps.sandbox)
     app.route('/', createSandboxRoutes(deps.sandbox.controls, traffic ? { traffic } : {}));
 
@@ -278,15 +345,17 @@ export function createApp(deps: AppDeps): SwitchboardApp {
         deps.sampleIntervalMs ?? 1000,
       );
       traffic?.start();
+      jobs?.queue.start();
     },
     beginShutdown() {
       shuttingDown = true;
     },
-    stop() {
+    async stop() {
       clearInterval(sampleTimer);
       sampleTimer = undefined;
       traffic?.stop();
       hub.closeAll(1001, 'server shutting down');
+      if (jobs) await jobs.queue.drain(jobs.drainMs);
     },
   };
 }

@@ -1,6 +1,6 @@
 // Idempotency-Key for state-changing endpoints: a retried request gets the first one's response
 // instead of acting twice (draft-ietf-httpapi-idempotency-key-header).
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/app-env';
 import { errorResponse } from '../http/errors';
 import type { IdempotencyStore } from './idempotency-store';
@@ -12,7 +12,7 @@ export interface IdempotencyOptions {
   /** Epoch milliseconds. */
   now: () => number;
   /** Keys are per caller: two users sending the same key never see each other's responses. */
-  scope: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string;
+  scope: (c: Context<AppEnv>) => string;
 }
 
 const changing = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
