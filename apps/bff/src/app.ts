@@ -104,6 +104,8 @@ export interface SwitchboardApp {
   bus: EventBus;
   hub: StreamHub;
   engine: UpstreamEngine;
+  /** The durable queue, when `jobs` was given. */
+  queue: Queue | undefined;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
@@ -339,6 +341,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     bus,
     hub,
     engine,
+    queue: jobs?.queue,
     start() {
       sampleTimer ??= setInterval(
         () => hub.publish(sampler.flush()),
