@@ -49,6 +49,29 @@ import { runView } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/telemetry';
+import { idempotency } from './idempotency/idempotency';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
+import type { Queue } from './queue/queue';
+import { createQueueRoutes } from './queue/queue.routes';
+import type { WebhookLog } from './webhooks/webhook-log';
+import {
+  createWebhookRoutes,
+  webhookJobType,
+  type WebhookSource,
+} from './webhooks/webhooks.routes';
+
+/** The queue and what rides on it: idempotency keys, dead letters, inbound webhooks. */
+export interface JobsDeps {
+  queue: Queue;
+  idempotency: IdempotencyStore;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyTtlMs: number;
+  webhookLog: WebhookLog;
+  /** Webhook sources from the catalog, with their active secrets imported as keys. */
+  webhookSources: ReadonlyMap<string, WebhookSource>;
+  /** How long `stop()` waits for jobs in flight before leaving them to their leases. */
+  drainMs: number;
+}
 
 /** Inbound defences; the runtime knows the socket address and whether TLS is in front. */
 export interface SecurityDeps extends OriginPolicy {
@@ -89,6 +112,8 @@ export interface AppDeps {
   observability?: ObservabilityDeps;
   /** Live stream heartbeats and slow-client limits; tests shorten them. */
   realtime?: Partial<RealtimeTuning>;
+  /** The durable queue; without it the queue, dead-letter, webhook and idempotency features are off. */
+  jobs?: JobsDeps;
 }
 
 export interface SwitchboardApp {
@@ -100,12 +125,17 @@ export interface SwitchboardApp {
   telemetry: Telemetry;
   /** Present when `deps.observability` was given. */
   observability: Observability | undefined;
+  /** The durable queue, when `jobs` was given. */
+  queue: Queue | undefined;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
   beginShutdown(): void;
-  /** Stops timers and ends every live stream with 1001 (going away). */
-  stop(): void;
+  /**
+   * Stops timers, ends every live stream with 1001 (going away), stops claiming jobs and waits
+   * (bounded) for jobs in flight.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -181,7 +211,13 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   for (const path of ['/api/*', '/auth/*']) {
     app.use(path, identify(auth.sessions), limitAnonymous, limitSession);
   }
-  app.use('*', requireSameOrigin(security));
+  const checkCsrf = requireSameOrigin(security);
+  const requireSameOriginExceptWebhooks: MiddlewareHandler<AppEnv> = async (c, next) =>
+    // Webhooks are server-to-server: no browser, no cookie, so no CSRF to defend against; each
+    // delivery is authenticated by its signature over the raw body instead (webhooks/).
+    c.req.path.startsWith('/webhooks/') ? next() : checkCsrf(c, next);
+  app.use('*', requireSameOriginExceptWebhooks);
+  app.use('/webhooks/*', bodyLimit({ maxBytes: 256 * 1024 }));
   app.use('/api/*', requireJson(), bodyLimit());
   app.use('/auth/*', requireJson(), bodyLimit({ maxBytes: 16 * 1024 }));
   const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -193,6 +229,26 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   // Viewers read; every change needs an operator; the admin API needs an admin.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/api/*', requireRole('operator'));
   app.use('/api/admin/*', requireRole('admin'));
+  // --- Queue, idempotency, dead letters, webhooks (issue 7) -------------------------------------
+  const jobs = deps.jobs;
+  if (jobs) {
+    app.on(
+      ['POST', 'PUT', 'PATCH', 'DELETE'],
+      '/api/*',
+      idempotency({
+        store: jobs.idempotency,
+        ttlMs: jobs.idempotencyTtlMs,
+        now: Date.now,
+        // Per signed-in user: another user's key never replays someone else's response.
+        scope: (c) => principalOf(c).userId,
+      }),
+    );
+    // Verified deliveries are acknowledged before processing; this is where processing happens.
+    jobs.queue.handle(webhookJobType, (job) => ({ result: { processed: job.id } }), {
+      concurrency: 4,
+    });
+  }
+  // --- end of the queue block --------------------------------------------------------------------
   app.onError(createErrorHandler(logger));
 
   app.route(
@@ -282,6 +338,19 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       details: { change },
     });
   });
+  if (jobs) {
+    app.route('/', createQueueRoutes({ queue: jobs.queue, audit: auth.audit }));
+    app.route(
+      '/',
+      createWebhookRoutes({
+        sources: jobs.webhookSources,
+        queue: jobs.queue,
+        log: jobs.webhookLog,
+        now: Date.now,
+        logger,
+      }),
+    );
+  }
   if (deps.sandbox)
     app.route('/', createSandboxRoutes(deps.sandbox.controls, traffic ? { traffic } : {}));
 
@@ -316,6 +385,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     engine,
     telemetry,
     observability,
+    queue: jobs?.queue,
     start() {
       sampleTimer ??= setInterval(
         () => publishSamples(hub, sampler.flush()),
@@ -323,16 +393,18 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       );
       traffic?.start();
       observability?.start();
+      jobs?.queue.start();
     },
     beginShutdown() {
       shuttingDown = true;
     },
-    stop() {
+    async stop() {
       clearInterval(sampleTimer);
       sampleTimer = undefined;
       traffic?.stop();
       observability?.stop();
       hub.closeAll(1001, 'server shutting down');
+      if (jobs) await jobs.queue.drain(jobs.drainMs);
     },
   };
 }

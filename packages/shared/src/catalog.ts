@@ -268,6 +268,62 @@ export const ViewSchema = z
   .strict();
 export type ViewConfig = z.infer<typeof ViewSchema>;
 
+/** A value from the flow's input or an earlier step's result: `${input.email}`, `${steps.create-user.id}`. */
+const FlowCallSchema = z
+  .object({
+    integration: NameSchema,
+    operation: NameSchema,
+    /** Path parameters; strings may hold `${...}` references. */
+    params: z.record(z.string(), z.string()).optional(),
+    /** The JSON body; strings anywhere in it may hold `${...}` references. */
+    body: z.unknown().optional(),
+  })
+  .strict();
+
+export const FlowRetrySchema = z
+  .object({
+    /** Job attempts in all (each attempt also runs the operation's own retry policy). */
+    maxAttempts: z.number().int().min(1).max(20).default(5),
+    baseDelayMs: ms(600_000).default(1_000),
+    maxDelayMs: ms(3_600_000).default(60_000),
+  })
+  .strict();
+
+export const FlowStepSchema = FlowCallSchema.extend({
+  /** `sync` steps run in declaration order while the request waits; `async` steps are queued jobs, started together afterwards. */
+  mode: z.enum(['sync', 'async']).default('async'),
+  /** When a critical step fails for good, the flow compensates the steps that succeeded. */
+  critical: z.boolean().default(false),
+  /** The undo of this step, run (as a job) when a later critical step fails for good. */
+  compensate: FlowCallSchema.optional(),
+  retry: FlowRetrySchema.prefault({}),
+}).strict();
+export type FlowStepConfig = z.infer<typeof FlowStepSchema>;
+
+export const FlowSchema = z
+  .object({
+    steps: z
+      .record(NameSchema, FlowStepSchema)
+      .refine((s) => Object.keys(s).length > 0, 'declare at least one step'),
+  })
+  .strict();
+export type FlowConfig = z.infer<typeof FlowSchema>;
+
+export const WebhookSourceSchema = z
+  .object({
+    /**
+     * How deliveries are signed: `standard-webhooks` (webhook-id / webhook-timestamp /
+     * webhook-signature, `whsec_` secrets), `stripe` (Stripe-Signature), `github` (X-Hub-Signature-256).
+     */
+    scheme: z.enum(['standard-webhooks', 'stripe', 'github']),
+    /** Environment variables holding the active secrets; several during a rotation. */
+    secretsEnv: z.array(SecretRef).min(1).max(5),
+    /** Signed timestamps further than this from our clock are refused (replay defence). */
+    toleranceSeconds: z.number().int().min(1).max(3_600).default(300),
+  })
+  .strict();
+export type WebhookSourceConfig = z.infer<typeof WebhookSourceSchema>;
+
 export const CatalogSchema = z
   .object({
     integrations: z.record(NameSchema, IntegrationSchema),
@@ -276,6 +332,10 @@ export const CatalogSchema = z
     alerts: z.array(AlertRuleSchema).default([]),
     /** Where fired and resolved alerts are POSTed. */
     notify: AlertNotifySchema.optional(),
+    /** Multi-step operations: sync steps, then queued steps with their own retries and compensation. */
+    flows: z.record(NameSchema, FlowSchema).default({}),
+    /** Inbound webhook sources, by the `:source` of `POST /webhooks/:source`. */
+    webhooks: z.record(NameSchema, WebhookSourceSchema).default({}),
   })
   .strict()
   .meta({ id: 'SwitchboardConfig', title: 'Switchboard configuration' });

@@ -9,6 +9,8 @@ export const errorCodes = [
   'not_found',
   'method_not_allowed',
   'conflict',
+  /** The same Idempotency-Key was sent with a different request. */
+  'idempotency_key_reused',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',

@@ -48,6 +48,11 @@ export function collectSecretRefs(catalog: Catalog): SecretRef[] {
         break;
     }
   }
+  for (const [source, webhook] of Object.entries(catalog.webhooks)) {
+    webhook.secretsEnv.forEach((env, i) =>
+      refs.push({ integration: `webhook ${source}`, field: `secretsEnv.${i}`, env }),
+    );
+  }
   return refs;
 }
 

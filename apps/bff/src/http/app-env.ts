@@ -16,5 +16,7 @@ export type AppEnv = {
     trace: { traceId: string; spanId: string } | undefined;
     /** The request-scoped logger: every line carries `requestId` and `traceId`. */
     log: Logger;
+    /** The request's `Idempotency-Key`, once the idempotency middleware accepted it. */
+    idempotencyKey: string | undefined;
   };
 };

@@ -35,6 +35,12 @@ import { createClientIp, createIsTls } from '../../security/client-ip';
 import { createLoginThrottle } from '../../security/login-throttle';
 import { createOtlpExporter } from '../../telemetry/otlp-exporter';
 import { createPrometheusRegistry } from './prometheus';
+import { createJobQueue } from '../../queue/job-queue';
+import { importWebhookKeys } from '../../webhooks/verify-webhook';
+import type { WebhookSource } from '../../webhooks/webhooks.routes';
+import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
+import { createSqliteJobStore, openQueueDatabase } from './sqlite-queue';
+import { createSqliteWebhookLog } from './sqlite-webhook-log';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -137,7 +143,7 @@ export async function startServer(
             JSON.stringify(declared, null, 2),
             options.catalog ? 'test catalog' : 'sandbox catalog',
           )
-        : { integrations: {}, views: {}, alerts: [] });
+        : { integrations: {}, views: {}, alerts: [], flows: {}, webhooks: {} });
     // The sandbox's generated credentials stand in for the environment's under the same names.
     const env = { ...options.env, ...sandbox?.sandboxSecrets() };
     secrets = createSecretStore(env, collectSecretRefs(catalog), {
@@ -175,7 +181,36 @@ export async function startServer(
     trustedProxies: config.security.trustedProxies,
     remoteAddress: (c: Context) => getConnInfo(c).remote.address,
   };
+  // --- Queue (issue 7): its own database file, workers started and drained with the app ---------
+  const queueDb = openQueueDatabase(config.dataDir);
+  const idempotencyStore = createSqliteIdempotencyStore(db);
+  const webhookSources = new Map<string, WebhookSource>();
+  for (const [source, webhook] of Object.entries(catalog.webhooks)) {
+    const keys = await importWebhookKeys(
+      webhook.scheme,
+      webhook.secretsEnv.map((name) => secrets.get(name)),
+    );
+    webhookSources.set(source, { config: webhook, keys });
+  }
+  const jobs = {
+    queue: createJobQueue({
+      store: createSqliteJobStore(queueDb),
+      clock: { now: () => Date.now(), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
+      logger,
+    }),
+    idempotency: idempotencyStore,
+    idempotencyTtlMs: 24 * 3600_000,
+    webhookLog: createSqliteWebhookLog(queueDb),
+    webhookSources,
+    drainMs: Math.max(0, config.shutdownGraceMs - 500),
+  };
+  // --- end of the queue block ---------------------------------------------------------------------
   const pruneSessions = setInterval(() => {
+    idempotencyStore
+      .prune(Date.now())
+      .catch((err: unknown) =>
+        logger.warn({ err: String(err) }, 'pruning idempotency keys failed'),
+      );
     auth.sessions
       .prune()
       .catch((err: unknown) => logger.warn({ err: String(err) }, 'pruning ended sessions failed'));
@@ -212,6 +247,7 @@ export async function startServer(
           sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond },
         }
       : {}),
+    jobs,
     web: createStaticAssets(webDir),
     telemetry: {
       metricsRegistry: createPrometheusRegistry(),
@@ -263,7 +299,8 @@ export async function startServer(
     (closing ??= (async () => {
       switchboard.beginShutdown();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      switchboard.stop();
+      // Stops claiming jobs at once; waits for those in flight below, within the grace period.
+      const stopped = switchboard.stop();
       for (const socket of wss.clients) socket.close(1001, 'server shutting down');
       // Streams that started before shutdown leave kept-alive sockets behind when they end; sweep
       // them as they go idle instead of waiting for the client's keep-alive timeout.
@@ -286,9 +323,11 @@ export async function startServer(
       }
       // Spans of the last requests are still queued: send them before the process goes.
       await switchboard.telemetry.flush();
+      await stopped;
       await Promise.all([sandbox?.close(), undici.close()]);
       clearInterval(pruneSessions);
       db.close();
+      queueDb.close();
     })());
 
   const displayHost =

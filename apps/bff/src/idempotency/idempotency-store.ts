@@ -1,0 +1,31 @@
+// The port for idempotency records: one per (scope, key), holding the request's fingerprint and,
+// once the handler finished, its response for replay.
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type BeginResult =
+  /** No live record: this request owns the key now and must `complete` or `release` it. */
+  | { state: 'started' }
+  /** Another request with this key is still running. */
+  | { state: 'in_flight'; fingerprint: string }
+  | { state: 'done'; fingerprint: string; response: StoredResponse };
+
+export interface IdempotencyStore {
+  /** Atomically claims the key unless a live (unexpired) record holds it. */
+  begin(
+    scope: string,
+    key: string,
+    fingerprint: string,
+    now: number,
+    expiresAt: number,
+  ): Promise<BeginResult>;
+  complete(scope: string, key: string, response: StoredResponse): Promise<void>;
+  /** Forgets the key (the handler failed in a way worth retrying). */
+  release(scope: string, key: string): Promise<void>;
+  /** Deletes expired records; returns how many. */
+  prune(now: number): Promise<number>;
+}

@@ -1,0 +1,320 @@
+// The embedded queue runner: workers per job type over a JobStore — leases, retries with backoff
+// and jitter, dead letters, graceful drain. Runtime-neutral: time, randomness and storage are injected.
+import type { Job, JobAttempt, QueueStats } from '@switchboard/shared/queue';
+import type { Logger } from '../http/logger';
+import { backoffDelay } from './backoff';
+import type { ClaimedJob, JobStore } from './job-store';
+import { diffPayload } from './payload-diff';
+import {
+  isJobFailure,
+  type BackoffPolicy,
+  type JobHandler,
+  type Queue,
+  type WorkerOptions,
+} from './queue';
+
+/** Wall-clock time (epoch ms: leases and run times outlive the process) and waits. */
+export interface QueueClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface JobQueueOptions {
+  store: JobStore;
+  clock: QueueClock;
+  random?: () => number;
+  logger: Logger;
+  /** How long a claim holds a job before another worker may take it. Default 30 s. */
+  leaseMs?: number;
+  /** How often idle workers look for due jobs (an enqueue wakes them at once). Default 1 s. */
+  pollMs?: number;
+  defaultMaxAttempts?: number;
+  defaultBackoff?: BackoffPolicy;
+  newId?: () => string;
+}
+
+interface Worker {
+  handler: JobHandler;
+  concurrency: number;
+  onDead: WorkerOptions['onDead'];
+  inFlight: Map<string, { done: Promise<void>; abort: AbortController }>;
+}
+
+/**
+ * @example
+ * const queue = createJobQueue({ store: createSqliteJobStore(db), clock: wallClock, logger });
+ * queue.handle('email.send', async (job) => { await send(job.payload); }, { concurrency: 4 });
+ * queue.start(); await queue.enqueue({ type: 'email.send', payload, idempotencyKey });
+ */
+export function createJobQueue(options: JobQueueOptions): Queue {
+  const { store, clock, logger } = options;
+  const random = options.random ?? Math.random;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 1_000;
+  const defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
+  const defaultBackoff = options.defaultBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const workers = new Map<string, Worker>();
+  let running = false;
+  let draining = false;
+  const loops: Promise<void>[] = [];
+  // Replaced on every wake-up: aborting it ends every idle worker's sleep.
+  let wake = new AbortController();
+  // Counts wake-ups, so a worker that was claiming when one came does not go to sleep past it.
+  let wakeups = 0;
+  const wakeWorkers = () => {
+    wakeups += 1;
+    wake.abort();
+    wake = new AbortController();
+  };
+
+  async function buried(worker: Worker, job: Job) {
+    if (!worker.onDead) return;
+    try {
+      await worker.onDead(job);
+    } catch (err) {
+      logger.error({ jobId: job.id, type: job.type, err: String(err) }, 'onDead hook failed');
+    }
+  }
+
+  /** Keeps the lease while the handler runs; stops when `stop` aborts. */
+  async function heartbeat(claimed: ClaimedJob, stop: AbortSignal, lost: AbortController) {
+    const every = Math.max(1, Math.floor(leaseMs / 3));
+    for (;;) {
+      try {
+        await clock.sleep(every, stop);
+      } catch {
+        return;
+      }
+      const held = await store.extendLease(
+        claimed.job.id,
+        claimed.leaseToken,
+        clock.now() + leaseMs,
+      );
+      if (!held) {
+        lost.abort(new Error('lease lost'));
+        return;
+      }
+    }
+  }
+
+  async function runJob(type: string, worker: Worker, claimed: ClaimedJob, abort: AbortController) {
+    const { job } = claimed;
+    const attemptNo = job.attempts;
+    const startedAt = clock.now();
+    const stopHeartbeat = new AbortController();
+    const beat = heartbeat(claimed, stopHeartbeat.signal, abort);
+    const record = (fields: Partial<JobAttempt>): JobAttempt => {
+      const endedAt = clock.now();
+      return {
+        attempt: attemptNo,
+        round: job.round,
+        startedAt,
+        endedAt,
+        durationMs: Math.max(0, endedAt - startedAt),
+        outcome: 'error',
+        ...fields,
+      };
+    };
+    try {
+      const success = await worker.handler(job, { attempt: attemptNo, signal: abort.signal });
+      const provider = success?.provider ?? job.integration ?? undefined;
+      await store.settle(
+        job.id,
+        claimed.leaseToken,
+        record({ outcome: 'ok', ...(provider !== undefined && { provider }) }),
+        { status: 'succeeded' },
+      );
+    } catch (err) {
+      const failure = isJobFailure(err) ? err : undefined;
+      const attempt = record({
+        errorKind: failure?.kind ?? 'handler',
+        message: (err instanceof Error ? err.message : String(err)).slice(0, 1_000),
+        ...((failure?.provider ?? job.integration) && {
+          provider: failure?.provider ?? job.integration ?? undefined,
+        }),
+      });
+      const exhausted = attemptNo >= job.maxAttempts || failure?.retryable === false;
+      const next = exhausted
+        ? ({ status: 'dead' } as const)
+        : ({
+            status: 'queued',
+            runAt: clock.now() + backoffDelay(claimed.backoff, attemptNo, random),
+          } as const);
+      const settled = await store.settle(job.id, claimed.leaseToken, attempt, next);
+      if (settled && exhausted) {
+        logger.warn(
+          { jobId: job.id, type, attempts: attemptNo, kind: attempt.errorKind },
+          'job moved to the dead-letter queue',
+        );
+        const dead = await store.get(job.id);
+        if (dead) await buried(worker, dead);
+      }
+    } finally {
+      stopHeartbeat.abort();
+      await beat;
+    }
+  }
+
+  /** Claims what this worker has room for; returns how many it started. */
+  async function claimFor(type: string, worker: Worker): Promise<Promise<void>[]> {
+    const free = worker.concurrency - worker.inFlight.size;
+    if (free <= 0 || draining) return [];
+    const { claimed, dead } = await store.claim(type, clock.now(), leaseMs, free);
+    for (const job of dead) await buried(worker, job);
+    return claimed.map((c) => {
+      const abort = new AbortController();
+      const done = runJob(type, worker, c, abort)
+        .catch((err: unknown) =>
+          logger.error({ jobId: c.job.id, type, err: String(err) }, 'job runner failed'),
+        )
+        .finally(() => {
+          worker.inFlight.delete(c.job.id);
+          // A free slot: look for more at once.
+          if (running) wakeWorkers();
+        });
+      worker.inFlight.set(c.job.id, { done, abort });
+      return done;
+    });
+  }
+
+  async function loop(type: string, worker: Worker) {
+    while (running && !draining) {
+      const seen = wakeups;
+      let started = 0;
+      try {
+        started = (await claimFor(type, worker)).length;
+      } catch (err) {
+        logger.error({ type, err: String(err) }, 'claiming jobs failed');
+      }
+      if (started > 0 && worker.inFlight.size < worker.concurrency) continue;
+      const due = await store.nextDueAt(type).catch(() => undefined);
+      if (wakeups !== seen) continue;
+      const wait = due === undefined ? pollMs : Math.min(pollMs, Math.max(1, due - clock.now()));
+      await clock.sleep(wait, wake.signal).catch(() => undefined);
+    }
+  }
+
+  async function selectIds(selection: Parameters<Queue['deadLetters']['replay']>[0]) {
+    return (await store.selectDead(selection)).map((j) => j.id);
+  }
+
+  const queue: Queue = {
+    async enqueue(o) {
+      const now = clock.now();
+      const result = await store.insert({
+        id: newId(),
+        type: o.type,
+        payload: o.payload ?? null,
+        idempotencyKey: o.idempotencyKey ?? null,
+        priority: o.priority ?? 0,
+        runAt: o.runAt ?? now + (o.delayMs ?? 0),
+        maxAttempts: o.maxAttempts ?? defaultMaxAttempts,
+        backoff: o.backoff ?? defaultBackoff,
+        integration: o.integration ?? null,
+        operation: o.operation ?? null,
+        createdAt: now,
+      });
+      if (result.created && running) wakeWorkers();
+      return result;
+    },
+    handle(type, handler, workerOptions: WorkerOptions = {}) {
+      if (workers.has(type)) throw new Error(`a handler for ${type} is already registered`);
+      const concurrency = workerOptions.concurrency ?? 1;
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new Error(`concurrency for ${type} must be a positive integer`);
+      workers.set(type, {
+        handler,
+        concurrency,
+        onDead: workerOptions.onDead,
+        inFlight: new Map(),
+      });
+      if (running) loops.push(loop(type, workers.get(type) as Worker));
+    },
+    get: (id) => store.get(id),
+    start() {
+      if (running) return;
+      running = true;
+      draining = false;
+      for (const [type, worker] of workers) loops.push(loop(type, worker));
+    },
+    async runDue() {
+      const started = await Promise.all(
+        [...workers].map(([type, worker]) => claimFor(type, worker)),
+      );
+      const all = started.flat();
+      await Promise.all(all);
+      return all.length;
+    },
+    async drain(timeoutMs) {
+      draining = true;
+      running = false;
+      wakeWorkers();
+      await Promise.all(loops.splice(0));
+      const inFlight = [...workers.values()].flatMap((w) => [...w.inFlight.values()]);
+      const bound = new AbortController();
+      const timedOut = await Promise.race([
+        Promise.all(inFlight.map((f) => f.done)).then(() => false),
+        clock.sleep(timeoutMs, bound.signal).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      bound.abort();
+      if (!timedOut) return { abandoned: 0 };
+      // Left to their leases: another worker (or this one after a restart) takes them again.
+      const left = [...workers.values()].flatMap((w) => [...w.inFlight.values()]);
+      for (const f of left) f.abort.abort(new Error('queue drained'));
+      logger.warn({ abandoned: left.length, timeoutMs }, 'jobs outlived the queue drain bound');
+      return { abandoned: left.length };
+    },
+    async stats(): Promise<QueueStats> {
+      const counts = await store.counts();
+      const byType: QueueStats['byType'] = {};
+      for (const [type, c] of Object.entries(counts)) {
+        byType[type] = {
+          queued: c.queued ?? 0,
+          running: c.running ?? 0,
+          succeeded: c.succeeded ?? 0,
+          dead: c.dead ?? 0,
+          discarded: c.discarded ?? 0,
+        };
+      }
+      return {
+        byType,
+        workers: Object.fromEntries(
+          [...workers].map(([type, w]) => [
+            type,
+            { concurrency: w.concurrency, inFlight: w.inFlight.size },
+          ]),
+        ),
+        draining,
+      };
+    },
+    deadLetters: {
+      issues: () => store.deadIssues(),
+      list: (filter) => store.listDead(filter),
+      async get(id) {
+        const job = await store.get(id);
+        return job && (job.status === 'dead' || job.status === 'discarded') ? job : undefined;
+      },
+      async replay(selection, { dryRun }) {
+        const ids = await selectIds(selection);
+        if (dryRun) return { dryRun, count: ids.length, ids };
+        const moved = await store.requeue(ids, clock.now());
+        if (moved.length > 0 && running) wakeWorkers();
+        return { dryRun, count: moved.length, ids: moved };
+      },
+      async edit(id, payload) {
+        const job = await store.get(id);
+        if (!job || job.status !== 'dead') return undefined;
+        const updated = await store.setPayload(id, payload, clock.now());
+        return updated && { deadLetter: updated, diff: diffPayload(job.payload, payload) };
+      },
+      async discard(selection, reason) {
+        return store.discard(await selectIds(selection), reason, clock.now());
+      },
+    },
+  };
+  return queue;
+}

@@ -1,0 +1,170 @@
+// Signature checks for inbound webhooks, on the raw body: Standard Webhooks, Stripe and GitHub.
+// Web Crypto only; `crypto.subtle.verify` compares HMACs in constant time.
+import type { WebhookSourceConfig } from '@switchboard/shared/catalog';
+import type { WebhookRejection } from '@switchboard/shared/queue';
+
+export type Verdict =
+  | { ok: true; deliveryId: string | null; eventType: string | null; event: unknown }
+  | { ok: false; reason: WebhookRejection; deliveryId: string | null };
+
+export interface WebhookRequest {
+  /** Header lookup, case-insensitive. */
+  header(name: string): string | undefined;
+  body: Uint8Array;
+}
+
+/** An imported HMAC key (the global `CryptoKey` type needs the DOM library). */
+export type WebhookKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+const encoder = new TextEncoder();
+
+function fromBase64(text: string): Uint8Array | undefined {
+  try {
+    return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+function fromHex(text: string): Uint8Array | undefined {
+  if (!/^(?:[0-9a-f]{2})+$/i.test(text)) return undefined;
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i += 1) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+const concat = (...parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+
+/** The HMAC key bytes: Standard Webhooks' `whsec_` secrets are base64; others are used as text. */
+function keyBytes(scheme: WebhookSourceConfig['scheme'], secret: string): Uint8Array {
+  if (scheme === 'standard-webhooks') {
+    const decoded = fromBase64(secret.startsWith('whsec_') ? secret.slice(6) : secret);
+    if (decoded) return decoded;
+  }
+  return encoder.encode(secret);
+}
+
+/** Imported once per secret; rotation lists several, all tried. */
+export async function importWebhookKeys(
+  scheme: WebhookSourceConfig['scheme'],
+  secrets: readonly string[],
+): Promise<WebhookKey[]> {
+  return Promise.all(
+    secrets.map((s) =>
+      crypto.subtle.importKey(
+        'raw',
+        keyBytes(scheme, s),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['verify'],
+      ),
+    ),
+  );
+}
+
+async function anyMatches(keys: WebhookKey[], signatures: Uint8Array[], signed: Uint8Array) {
+  for (const key of keys)
+    for (const signature of signatures)
+      if (await crypto.subtle.verify('HMAC', key, signature, signed)) return true;
+  return false;
+}
+
+function parseJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const field = (value: unknown, name: string): string | null => {
+  const v = (value as Record<string, unknown> | null)?.[name];
+  return typeof v === 'string' ? v : null;
+};
+
+/**
+ * Verifies one delivery against the source's active keys; the body is parsed only after the
+ * signature holds. `nowMs` is wall-clock time.
+ * @example const verdict = await verifyWebhook(config, keys, { header, body }, Date.now());
+ */
+export async function verifyWebhook(
+  config: WebhookSourceConfig,
+  keys: WebhookKey[],
+  request: WebhookRequest,
+  nowMs: number,
+): Promise<Verdict> {
+  const toleranceMs = config.toleranceSeconds * 1000;
+  const fresh = (seconds: string) =>
+    /^\d{1,12}$/.test(seconds) && Math.abs(nowMs - Number(seconds) * 1000) <= toleranceMs;
+  let deliveryId: string | null = null;
+  let signatures: Uint8Array[];
+  let signed: Uint8Array;
+
+  switch (config.scheme) {
+    case 'standard-webhooks': {
+      const id = request.header('webhook-id');
+      const timestamp = request.header('webhook-timestamp');
+      const header = request.header('webhook-signature');
+      deliveryId = id ?? null;
+      if (!id || !timestamp || !header)
+        return { ok: false, reason: 'missing_signature', deliveryId };
+      // Space-separated `v1,<base64>` entries; other versions are skipped, as the spec says.
+      signatures = header
+        .split(' ')
+        .filter((s) => s.startsWith('v1,'))
+        .map((s) => fromBase64(s.slice(3)))
+        .filter((s): s is Uint8Array => s !== undefined);
+      if (signatures.length === 0) return { ok: false, reason: 'malformed_signature', deliveryId };
+      if (!fresh(timestamp)) return { ok: false, reason: 'timestamp_out_of_tolerance', deliveryId };
+      signed = concat(encoder.encode(`${id}.${timestamp}.`), request.body);
+      break;
+    }
+    case 'stripe': {
+      const header = request.header('stripe-signature');
+      if (!header) return { ok: false, reason: 'missing_signature', deliveryId };
+      const pairs = header.split(',').map((p) => p.trim().split('=', 2) as [string, string?]);
+      const timestamp = pairs.find(([k]) => k === 't')?.[1];
+      signatures = pairs
+        .filter(([k]) => k === 'v1')
+        .map(([, v]) => fromHex(v ?? ''))
+        .filter((s): s is Uint8Array => s !== undefined);
+      if (!timestamp || signatures.length === 0)
+        return { ok: false, reason: 'malformed_signature', deliveryId };
+      if (!fresh(timestamp)) return { ok: false, reason: 'timestamp_out_of_tolerance', deliveryId };
+      signed = concat(encoder.encode(`${timestamp}.`), request.body);
+      break;
+    }
+    case 'github': {
+      // GitHub signs no timestamp: its delivery id is the replay defence (deduplicated downstream).
+      deliveryId = request.header('x-github-delivery') ?? null;
+      const header = request.header('x-hub-signature-256');
+      if (!header) return { ok: false, reason: 'missing_signature', deliveryId };
+      const signature = header.startsWith('sha256=') ? fromHex(header.slice(7)) : undefined;
+      if (!signature) return { ok: false, reason: 'malformed_signature', deliveryId };
+      signatures = [signature];
+      signed = request.body;
+      break;
+    }
+  }
+
+  if (!(await anyMatches(keys, signatures, signed)))
+    return { ok: false, reason: 'bad_signature', deliveryId };
+  const parsed = parseJson(request.body);
+  if (!parsed.ok) return { ok: false, reason: 'invalid_body', deliveryId };
+  const event = parsed.value;
+  // Stripe puts the event id in the body; it is the delivery's identity for deduplication.
+  deliveryId ??= field(event, 'id');
+  const eventType =
+    config.scheme === 'github'
+      ? (request.header('x-github-event') ?? null)
+      : (field(event, 'type') ?? null);
+  return { ok: true, deliveryId, eventType, event };
+}

@@ -1,0 +1,165 @@
+// Inbound webhooks through their routes over real SQLite with an injected clock: signatures,
+// tolerance, rotation, duplicates, and processing on the queue.
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../http/logger';
+import { createJobQueue } from '../queue/job-queue';
+import { createManualClock } from '../resilience/clock';
+import { openDatabase } from '../runtime/node/sqlite';
+import { createSqliteJobStore } from '../runtime/node/sqlite-queue';
+import { createSqliteWebhookLog } from '../runtime/node/sqlite-webhook-log';
+import { importWebhookKeys } from './verify-webhook';
+import { createWebhookRoutes, webhookJobType, type WebhookSource } from './webhooks.routes';
+
+const oldSecret = `whsec_${Buffer.from('old-secret-0123456789').toString('base64')}`;
+const newSecret = `whsec_${Buffer.from('new-secret-0123456789').toString('base64')}`;
+const t0 = Date.UTC(2026, 0, 1);
+
+async function setup(active: string[] = [oldSecret, newSecret]) {
+  const clock = createManualClock(t0);
+  const db = openDatabase(':memory:');
+  const queue = createJobQueue({ store: createSqliteJobStore(db), clock, logger: silentLogger });
+  const processed: unknown[] = [];
+  queue.handle(webhookJobType, (job) => void processed.push(job.payload));
+  const log = createSqliteWebhookLog(db);
+  const source = async (
+    scheme: WebhookSource['config']['scheme'],
+    secrets: string[],
+  ): Promise<WebhookSource> => ({
+    config: { scheme, secretsEnv: ['X'], toleranceSeconds: 300 },
+    keys: await importWebhookKeys(scheme, secrets),
+  });
+  const sources = new Map([
+    ['billing', await source('standard-webhooks', active)],
+    ['stripe', await source('stripe', ['stripe-secret'])],
+    ['github', await source('github', ['gh-secret'])],
+  ]);
+  const app = createWebhookRoutes({
+    sources,
+    queue,
+    log,
+    now: () => clock.now(),
+    logger: silentLogger,
+  });
+  return { app, queue, log, processed, clock };
+}
+
+const standardHeaders = (secret: string, id: string, body: string, seconds = t0 / 1000) => {
+  const key = Buffer.from(secret.slice(6), 'base64');
+  const sig = createHmac('sha256', key).update(`${id}.${seconds}.${body}`).digest('base64');
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(seconds),
+    'webhook-signature': `v1,${sig}`,
+  };
+};
+
+const event = JSON.stringify({ type: 'invoice.paid', data: { id: 'in_1' } });
+
+describe('POST /webhooks/:source', () => {
+  it('accepts a signed delivery, queues it and processes it on the queue', async () => {
+    const { app, queue, log, processed } = await setup();
+    const res = await app.request('/webhooks/billing', {
+      method: 'POST',
+      headers: standardHeaders(newSecret, 'msg_1', event),
+      body: event,
+    });
+    expect(res.status).toBe(202);
+    const { jobId } = (await res.json()) as { jobId: string };
+    await queue.runDue();
+    expect((await queue.get(jobId))?.status).toBe('succeeded');
+    expect(processed).toMatchObject([
+      { source: 'billing', deliveryId: 'msg_1', eventType: 'invoice.paid' },
+    ]);
+    expect((await log.list({ limit: 10 }))[0]).toMatchObject({ outcome: 'accepted', jobId });
+  });
+
+  it('accepts either secret during a rotation', async () => {
+    const { app } = await setup();
+    for (const [i, secret] of [oldSecret, newSecret].entries()) {
+      const res = await app.request('/webhooks/billing', {
+        method: 'POST',
+        headers: standardHeaders(secret, `msg_r${i}`, event),
+        body: event,
+      });
+      expect(res.status).toBe(202);
+    }
+  });
+
+  it('refuses an unknown secret, a tampered body and an expired timestamp, and logs why', async () => {
+    const { app, log } = await setup([newSecret]);
+    const post = (headers: Record<string, string>, body = event) =>
+      app.request('/webhooks/billing', { method: 'POST', headers, body });
+    expect((await post(standardHeaders(oldSecret, 'a', event))).status).toBe(401);
+    expect(
+      (await post(standardHeaders(newSecret, 'b', event), event.replace('in_1', 'in_2'))).status,
+    ).toBe(401);
+    expect((await post(standardHeaders(newSecret, 'c', event, t0 / 1000 - 301))).status).toBe(401);
+    expect((await post({})).status).toBe(401);
+    expect((await app.request('/webhooks/nobody', { method: 'POST', body: event })).status).toBe(
+      404,
+    );
+    const reasons = (await log.list({ limit: 10 })).map((e) => e.reason).reverse();
+    expect(reasons).toEqual([
+      'bad_signature',
+      'bad_signature',
+      'timestamp_out_of_tolerance',
+      'missing_signature',
+      'unknown_source',
+    ]);
+  });
+
+  it('acknowledges a duplicate delivery id without processing it twice', async () => {
+    const { app, queue, processed } = await setup();
+    const send = () =>
+      app.request('/webhooks/billing', {
+        method: 'POST',
+        headers: standardHeaders(newSecret, 'msg_dup', event),
+        body: event,
+      });
+    expect((await send()).status).toBe(202);
+    await queue.runDue();
+    const again = await send();
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: 'duplicate' });
+    await queue.runDue();
+    expect(processed).toHaveLength(1);
+  });
+
+  it('verifies Stripe-Signature and X-Hub-Signature-256', async () => {
+    const { app } = await setup();
+    const stripeBody = JSON.stringify({ id: 'evt_1', type: 'charge.succeeded' });
+    const t = t0 / 1000;
+    const v1 = createHmac('sha256', 'stripe-secret').update(`${t}.${stripeBody}`).digest('hex');
+    const stripe = await app.request('/webhooks/stripe', {
+      method: 'POST',
+      headers: { 'stripe-signature': `t=${t},v1=${v1}` },
+      body: stripeBody,
+    });
+    expect(stripe.status).toBe(202);
+    const stale = await app.request('/webhooks/stripe', {
+      method: 'POST',
+      headers: { 'stripe-signature': `t=${t - 400},v1=${v1}` },
+      body: stripeBody,
+    });
+    expect(stale.status).toBe(401);
+    const ghBody = JSON.stringify({ action: 'opened' });
+    const sig = createHmac('sha256', 'gh-secret').update(ghBody).digest('hex');
+    const gh = await app.request('/webhooks/github', {
+      method: 'POST',
+      headers: {
+        'x-hub-signature-256': `sha256=${sig}`,
+        'x-github-delivery': 'd-1',
+        'x-github-event': 'issues',
+      },
+      body: ghBody,
+    });
+    expect(gh.status).toBe(202);
+    const bad = await app.request('/webhooks/github', {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'x-github-delivery': 'd-2' },
+      body: ghBody,
+    });
+    expect(bad.status).toBe(401);
+  });
+});
