@@ -38,14 +38,18 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
       checkSize(size);
       limiter = honoBodyLimit({
         maxSize: size,
-        onError: (c: Context<AppEnv>) =>
-          errorResponse(
+        onError: (c: Context<AppEnv>) => {
+          // The rest of the body is still on the wire; the server discards it and then closes
+          // the socket, so tell the client not to send its next request on this connection.
+          c.header('connection', 'close');
+          return errorResponse(
             c,
             413,
             'payload_too_large',
             `The request body is larger than the ${formatBytes(size)} this endpoint accepts; send a smaller one.`,
             { maxBytes: size },
-          ),
+          );
+        },
       });
       bySize.set(size, limiter);
     }
