@@ -21,12 +21,14 @@ const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const types: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
-function parseValue(text: string, line: number): number {
+function parseValue(text: string, line: number, lineText = ''): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus parses values with Go's ParseFloat, which takes NaN in any case; prom-client writes
+  // "Nan" (e.g. nodejs_eventloop_lag_mean_seconds before its first sample), and Prometheus reads it.
+  if (/^nan$/i.test(text)) return NaN;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
-    throw new Error(`line ${line}: "${text}" is not a sample value`);
+    throw new Error(`line ${line}: "${text}" is not a sample value (${lineText})`);
   return Number(text);
 }
 
@@ -120,7 +122,7 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     const fields = raw.slice(end + 1).split(' ');
     if (fields.length > 2 || fields[0] === undefined)
       throw new Error(`line ${line}: expected "value [timestamp]"`);
-    const value = parseValue(fields[0], line);
+    const value = parseValue(fields[0], line, raw);
     if (fields[1] !== undefined && !/^-?\d+$/.test(fields[1]))
       throw new Error(`line ${line}: bad timestamp`);
     const family = familyOf(name, families);
