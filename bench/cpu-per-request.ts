@@ -5,11 +5,10 @@
 // against the peer. Run it on two commits to compare them.
 import { request } from 'undici';
 import { readFileSync } from 'node:fs';
-import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
 import { sessionHeaders, useSession } from './lib/session';
-import { startChild, type Child } from './lib/child';
+import { startChild } from './lib/child';
+import { startFanOutStack } from './lib/fan-out-stack';
 import { closedLoop, median } from './lib/load';
-import { fanOutProviders } from './servers/fan-out-providers';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const serverCore = 1;
@@ -63,7 +62,7 @@ function report(title: string, results: Record<string, number[]>, reference: str
 }
 
 export async function cpuPerRequestBenchmark(): Promise<void> {
-  const stops: Array<Child<unknown>> = [];
+  const stops: Array<{ stop(): Promise<void> }> = [];
   try {
     const breaker = await startChild<{ bff: string; cookie: string }>(
       '../servers/breaker-open.ts',
@@ -94,28 +93,9 @@ export async function cpuPerRequestBenchmark(): Promise<void> {
       ['healthz', 'constant'],
     );
 
-    const upstreams = await startChild<{ upstreams: Record<string, string> }>(
-      '../servers/upstreams.ts',
-      ['20'],
-      upstreamCore,
-    );
-    stops.push(upstreams);
-    const switchboard = await startChild<{ bff: string; cookie: string }>(
-      '../servers/switchboard.ts',
-      [JSON.stringify(upstreams.info.upstreams)],
-      serverCore,
-    );
-    stops.push(switchboard);
-    useSession(switchboard.info.bff, switchboard.info.cookie);
-    const operationUrls = sandboxProviders
-      .filter((p) => fanOutProviders.includes(p.name))
-      .map((p) => new URL(p.summary.path.slice(1), upstreams.info.upstreams[p.name]).toString());
-    const peer = await startChild<{ url: string }>(
-      '../servers/peer.ts',
-      [JSON.stringify(operationUrls)],
-      serverCore,
-    );
-    stops.push(peer);
+    const stack = await startFanOutStack({ server: serverCore, upstreams: upstreamCore });
+    stops.push(stack);
+    const { switchboard, peer } = stack;
     report(
       'Fan-out over 5 upstreams at 20 ms (16 connections, 3 s a path)',
       await measure(

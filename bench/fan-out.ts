@@ -1,10 +1,7 @@
 // Fan-out benchmark: a view over 5 sandbox upstreams (20 ms each) against the floor (one upstream
 // direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out).
 // The BFF and the peer run on core 1; the upstreams, in their own process, with the load generator on core 0.
-import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
-import { useSession } from './lib/session';
-import { startChild } from './lib/child';
-import { fanOutProviders } from './servers/fan-out-providers';
+import { startFanOutStack } from './lib/fan-out-stack';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
@@ -14,25 +11,10 @@ const upstreamCore = 0;
 const f = (n: number, digits = 1) => n.toFixed(digits);
 
 export async function fanOutBenchmark(): Promise<void> {
-  const upstreams = await startChild<{ upstreams: Record<string, string> }>(
-    '../servers/upstreams.ts',
-    ['20'],
-    upstreamCore,
-  );
-  const switchboard = await startChild<{ bff: string; cookie: string }>(
-    '../servers/switchboard.ts',
-    [JSON.stringify(upstreams.info.upstreams)],
-    serverCore,
-  );
-  useSession(switchboard.info.bff, switchboard.info.cookie);
-  const operationUrls = sandboxProviders
-    .filter((p) => fanOutProviders.includes(p.name))
-    .map((p) => new URL(p.summary.path.slice(1), upstreams.info.upstreams[p.name]).toString());
-  const peer = await startChild<{ url: string }>(
-    '../servers/peer.ts',
-    [JSON.stringify(operationUrls)],
-    serverCore,
-  );
+  const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
+    server: serverCore,
+    upstreams: upstreamCore,
+  });
   const view = `${switchboard.info.bff}/api/views/overview`;
   const floor = operationUrls[0] ?? '';
   try {
@@ -107,7 +89,6 @@ export async function fanOutBenchmark(): Promise<void> {
       );
     }
   } finally {
-    await Promise.all([peer.stop(), switchboard.stop()]);
-    await upstreams.stop();
+    await stop();
   }
 }
