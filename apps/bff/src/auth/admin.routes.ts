@@ -12,7 +12,7 @@ import {
 import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
-import { errorContent, jsonContent } from '../http/openapi';
+import { errorContent, jsonBody, jsonContent } from '../http/openapi';
 import { toUserDto, type Accounts } from './accounts';
 import type { AuditLog } from './audit';
 import type { AuthStore } from './auth-store';
@@ -33,7 +33,7 @@ const createUser = createRoute({
   path: '/api/admin/users',
   summary: 'Create a local user',
   request: {
-    body: { required: true, content: { 'application/json': { schema: CreateUserRequestSchema } } },
+    body: jsonBody(CreateUserRequestSchema),
   },
   responses: {
     201: jsonContent(UserSchema, 'Created'),
@@ -48,7 +48,7 @@ const updateUser = createRoute({
   summary: "Change a user's role, name, or disable them (ends their sessions)",
   request: {
     params: idParam,
-    body: { required: true, content: { 'application/json': { schema: UpdateUserRequestSchema } } },
+    body: jsonBody(UpdateUserRequestSchema),
   },
   responses: {
     200: jsonContent(UserSchema, 'Updated'),

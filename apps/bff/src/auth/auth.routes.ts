@@ -10,7 +10,7 @@ import type { Context } from 'hono';
 import { AppError } from '../http/app-error';
 import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
-import { errorContent, jsonContent } from '../http/openapi';
+import { errorContent, jsonBody, jsonContent } from '../http/openapi';
 import type { Accounts } from './accounts';
 import { recordLoginFailure, type AuditLog } from './audit';
 import { clearSessionCookies, readRefreshCookie, setSessionCookies } from './cookies';
@@ -36,7 +36,7 @@ const login = createRoute({
   summary: 'Sign in with a local account; sets the session cookies',
   description: csrfNote,
   request: {
-    body: { required: true, content: { 'application/json': { schema: LoginRequestSchema } } },
+    body: jsonBody(LoginRequestSchema),
   },
   responses: {
     200: jsonContent(MeSchema, 'Signed in; `__Host-sb_access` and `__Secure-sb_refresh` are set'),

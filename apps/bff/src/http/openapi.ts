@@ -10,3 +10,9 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
 
 /** An error response in the shared JSON error shape. */
 export const errorContent = (description: string) => jsonContent(ErrorBodySchema, description);
+
+/** A required JSON request body of `schema`. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});

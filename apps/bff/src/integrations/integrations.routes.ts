@@ -13,7 +13,7 @@ import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
-import { errorContent, jsonContent } from '../http/openapi';
+import { errorContent, jsonBody, jsonContent } from '../http/openapi';
 import type { RecentCalls } from '../metrics/recent-calls';
 import type { Clock } from '../resilience/clock';
 import type { IntegrationRuntime } from '../upstreams/upstream-engine';
@@ -53,7 +53,7 @@ const controlBreaker = createRoute({
   summary: "Force an integration's breaker open (isolate) or closed, or release it to automatic",
   request: {
     params: nameParam,
-    body: { required: true, content: { 'application/json': { schema: BreakerActionSchema } } },
+    body: jsonBody(BreakerActionSchema),
   },
   responses: {
     200: jsonContent(IntegrationStateSchema, 'The integration after the change'),

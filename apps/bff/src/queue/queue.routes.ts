@@ -17,14 +17,10 @@ import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
-import { errorContent, jsonContent } from '../http/openapi';
+import { errorContent, jsonBody, jsonContent } from '../http/openapi';
 import type { Queue } from './queue';
 
 const idParam = z.object({ id: z.string().min(1).max(100) });
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
 
 const stats = createRoute({
   method: 'get',
@@ -67,7 +63,7 @@ const replay = createRoute({
   method: 'post',
   path: '/api/dead-letters/replay',
   summary: 'Send dead letters back to the queue: one, a selection or a whole issue; dryRun counts',
-  request: { body: body(ReplayRequestSchema) },
+  request: { body: jsonBody(ReplayRequestSchema) },
   responses: {
     200: jsonContent(ReplayResultSchema, 'What was (or would be) replayed'),
     400: errorContent('Invalid selection'),
@@ -77,7 +73,7 @@ const edit = createRoute({
   method: 'put',
   path: '/api/dead-letters/{id}/payload',
   summary: 'Replace a dead letter’s payload before replaying it; the change is audited',
-  request: { params: idParam, body: body(EditPayloadRequestSchema) },
+  request: { params: idParam, body: jsonBody(EditPayloadRequestSchema) },
   responses: {
     200: jsonContent(EditPayloadResultSchema, 'The dead letter and the change'),
     404: errorContent('No such dead letter'),
@@ -87,7 +83,7 @@ const discard = createRoute({
   method: 'post',
   path: '/api/dead-letters/discard',
   summary: 'Discard dead letters with a reason (kept, no longer replayable)',
-  request: { body: body(DiscardRequestSchema) },
+  request: { body: jsonBody(DiscardRequestSchema) },
   responses: {
     200: jsonContent(DiscardResultSchema, 'What was discarded'),
     400: errorContent('Invalid request'),

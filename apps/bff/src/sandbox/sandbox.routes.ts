@@ -12,7 +12,7 @@ import { NameSchema } from '@switchboard/shared/upstreams';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
-import { errorContent } from '../http/openapi';
+import { errorContent, jsonBody } from '../http/openapi';
 import type { Sandbox } from './sandbox';
 import type { TrafficControl } from './traffic';
 
@@ -98,7 +98,7 @@ const setTraffic = createRoute({
   path: '/api/sandbox/traffic',
   summary: 'Change the traffic generator rate at once (0 pauses it)',
   request: {
-    body: { required: true, content: { 'application/json': { schema: TrafficRateSchema } } },
+    body: jsonBody(TrafficRateSchema),
   },
   responses: {
     200: trafficJson('The rate now in force'),
