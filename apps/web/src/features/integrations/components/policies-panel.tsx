@@ -1,12 +1,18 @@
 // The effective policies of an integration (defaults applied), as a definition list.
 import type { EffectivePolicies } from '@switchboard/shared/catalog';
 
-const describe = (value: unknown): string =>
-  typeof value === 'object' && value !== null
-    ? Object.entries(value)
-        .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : String(v)}`)
-        .join(' · ')
-    : String(value);
+const describe = (value: unknown): string => {
+  if (Array.isArray(value)) return value.map(describe).join(', ');
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value)
+      .map(([k, v]) =>
+        typeof v === 'object' && v !== null && !Array.isArray(v)
+          ? `${k}: (${describe(v)})`
+          : `${k}: ${describe(v)}`,
+      )
+      .join(' · ');
+  return String(value);
+};
 
 export function PoliciesPanel({ policies }: { policies: EffectivePolicies }) {
   return (
