@@ -22,7 +22,10 @@ export function latestPerFrame<T>(frames: FrameScheduler = browserFrames()) {
     new Observable<T>((subscriber) => {
       let pending: { value: T } | undefined;
       let handle: number | undefined;
+      // Set before asking for a frame: a scheduler may run the callback at once (tests do).
+      let scheduled = false;
       const flush = () => {
+        scheduled = false;
         handle = undefined;
         if (!pending) return;
         const { value } = pending;
@@ -32,15 +35,20 @@ export function latestPerFrame<T>(frames: FrameScheduler = browserFrames()) {
       const subscription = source$.subscribe({
         next(value) {
           pending = { value };
-          handle ??= frames.request(flush);
+          if (scheduled) return;
+          scheduled = true;
+          const requested = frames.request(flush);
+          if (scheduled) handle = requested;
         },
         error(err: unknown) {
           if (handle !== undefined) frames.cancel(handle);
+          scheduled = false;
           flush();
           subscriber.error(err);
         },
         complete() {
           if (handle !== undefined) frames.cancel(handle);
+          scheduled = false;
           flush();
           subscriber.complete();
         },
