@@ -47,7 +47,7 @@ export function integrationState(
       bulkhead: { maxConcurrent: 16, maxQueue: 32 },
       rateLimit: { perSecond: 50, burst: 50, adaptive: true },
       cache: { ttlMs: 0, staleWhileRevalidateMs: 0, staleIfErrorMs: 0 },
-    } as IntegrationState['policies'],
+    },
     operations: [{ name: 'summary', method: 'GET', path: '/v1/summary' }],
     ...patch,
   };

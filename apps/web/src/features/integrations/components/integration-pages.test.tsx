@@ -140,8 +140,8 @@ describe('overview page', () => {
     renderApp('/?q=email&sort=errors', overviewRoutes());
     await screen.findByTestId('tile-email');
     expect(screen.queryByTestId('tile-users')).toBeNull();
-    expect((screen.getByLabelText('Search') as HTMLInputElement).value).toBe('email');
-    expect((screen.getByLabelText('Sort by') as HTMLSelectElement).value).toBe('errors');
+    expect(screen.getByLabelText<HTMLInputElement>('Search').value).toBe('email');
+    expect(screen.getByLabelText<HTMLSelectElement>('Sort by').value).toBe('errors');
     expect(screen.getByTestId('tiles-count').textContent).toContain('Showing 2 of 3');
 
     fireEvent.change(screen.getByLabelText('Search'), { target: { value: '' } });
@@ -155,7 +155,7 @@ describe('overview page', () => {
     // Back undoes one change at a time.
     window.history.back();
     await vi.waitFor(() => expect(currentPath()).toBe('/?sort=errors&status=disabled'));
-    expect((screen.getByLabelText('Time range') as HTMLSelectElement).value).toBe('live');
+    expect(screen.getByLabelText<HTMLSelectElement>('Time range').value).toBe('live');
   });
 
   it('says so when nothing matches', async () => {
