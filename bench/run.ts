@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark, one after the other; each prints its own figures.
 // `npx tsx run.ts <name>` runs one: fan-out, policy-overhead, breaker-open, cpu-per-request, ws,
-// sse or storm. The stream benchmarks (ws, sse, storm) run only when named.
+// sse, storm or console. The stream and console benchmarks (ws, sse, storm, console) run only when named.
 import { cpus } from 'node:os';
 import { breakerOpenBenchmark } from './breaker-open';
+import { consoleBenchmark } from './console';
 import { cpuPerRequestBenchmark } from './cpu-per-request';
 import { fanOutBenchmark } from './fan-out';
 import { policyOverheadBenchmark } from './policy-overhead';
@@ -19,6 +20,7 @@ const onRequest: Record<string, () => Promise<void>> = {
   ws: wsFanOutBenchmark,
   sse: sseFanOutBenchmark,
   storm: stormBenchmark,
+  console: consoleBenchmark,
 };
 
 const asked = process.argv.slice(2);

@@ -24,7 +24,8 @@ beforeAll(async () => {
   admin = await signIn(server.url, 'admin');
   operator = await signIn(server.url, 'operator');
   viewer = await signIn(server.url, 'viewer');
-});
+  // A server and three password hashes: slow on a loaded machine.
+}, 60_000);
 
 afterEach(async () => {
   for (const name of ['users', 'email']) {
