@@ -21,10 +21,14 @@ const core = 1;
 /** Runs one variant in a fresh process pinned to `core` and returns what it printed. */
 async function runOnce(args: string[]): Promise<QueueRunResult> {
   const path = fileURLToPath(new URL('./servers/queue-run.ts', import.meta.url));
-  const child = spawn('taskset', ['-c', String(core), process.execPath, '--import', 'tsx', path, ...args], {
-    cwd: fileURLToPath(new URL('.', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    'taskset',
+    ['-c', String(core), process.execPath, '--import', 'tsx', path, ...args],
+    {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (!child.stdout) throw new Error('no stdout from queue-run');
   const lines = createInterface({ input: child.stdout });
   let last = '';
@@ -37,7 +41,8 @@ async function runOnce(args: string[]): Promise<QueueRunResult> {
 const spread = (each: number[], digits = 0) =>
   `${median(each).toFixed(digits)} [${Math.min(...each).toFixed(digits)}–${Math.max(...each).toFixed(digits)}]`;
 
-type Variant = 'embedded' | 'raw, 1 row/tx' | 'raw, 16 rows/tx' | `bullmq, appendfsync ${AppendFsync}`;
+type Variant =
+  'embedded' | 'raw, 1 row/tx' | 'raw, 16 rows/tx' | `bullmq, appendfsync ${AppendFsync}`;
 
 export async function queueBenchmark(): Promise<void> {
   ensureRedisInstalled();
@@ -85,7 +90,9 @@ export async function queueBenchmark(): Promise<void> {
 
   const of = (v: Variant, key: keyof QueueRunResult) =>
     (results.get(v) ?? []).map((r) => Number(r[key]));
-  console.log('\njobs/s and CPU µs per job (this process, plus redis-server for BullMQ), median [range]');
+  console.log(
+    '\njobs/s and CPU µs per job (this process, plus redis-server for BullMQ), median [range]',
+  );
   for (const v of variants)
     console.log(
       `  ${v.padEnd(28)} enqueue ${spread(of(v, 'enqueuePerSec')).padEnd(22)} complete ${spread(of(v, 'completePerSec')).padEnd(22)} CPU enqueue ${spread(of(v, 'enqueueCpuUs'))} µs, complete ${spread(of(v, 'completeCpuUs'))} µs`,

@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJobQueue } from '@switchboard/bff/queue/job-queue';
 import { silentLogger } from '@switchboard/bff/http/logger';
-import { createSqliteJobStore, openQueueDatabase } from '@switchboard/bff/runtime/node/sqlite-queue';
+import {
+  createSqliteJobStore,
+  openQueueDatabase,
+} from '@switchboard/bff/runtime/node/sqlite-queue';
 import { systemClock } from '@switchboard/bff/resilience/clock';
 
 export interface QueueRunResult {
@@ -37,7 +40,7 @@ function procCpuMs(pid: number): number {
 }
 
 /** Runs `phase`, returning its rate and the CPU µs per job it used (this process + `otherPid`). */
-async function timed(phase: () => Promise<void>, otherPid = 0) {
+async function timed(phase: () => Promise<void> | void, otherPid = 0) {
   const cpu0 = process.cpuUsage();
   const other0 = procCpuMs(otherPid);
   const t0 = performance.now();
@@ -132,13 +135,13 @@ async function raw(rowsPerTx: number): Promise<QueueRunResult> {
       });
       for (let i = 0; i < jobs; i += rowsPerTx) tx(i, Math.min(jobs, i + rowsPerTx));
     };
-    const enqueue = await timed(async () => {
+    const enqueue = await timed(() => {
       inBatches((id, i) => {
         const now = Date.now();
         insert.run(id, type, JSON.stringify(payloadOf(i)), now, now, now);
       });
     });
-    const complete = await timed(async () => {
+    const complete = await timed(() => {
       inBatches((id) => {
         const now = Date.now();
         running.run(now + 30_000, crypto.randomUUID(), now, id);
@@ -175,18 +178,21 @@ async function bullmq(concurrency: number, port: number, pid: number): Promise<Q
     let completed = 0;
     let allDone = () => {};
     const done = new Promise<void>((resolve) => (allDone = resolve));
-    let worker: InstanceType<typeof Worker> | undefined;
+    const workers: { close(): Promise<void> }[] = [];
     const complete = await timed(async () => {
-      worker = new Worker(name, async () => undefined, { connection, concurrency });
+      // A no-op processor (BullMQ's processor must return a promise).
+      const worker = new Worker(name, () => Promise.resolve(), { connection, concurrency });
+      workers.push(worker);
       worker.on('completed', () => {
         completed += 1;
         if (completed === jobs) allDone();
       });
       await done;
     }, pid);
-    await worker?.close();
+    for (const worker of workers) await worker.close();
     const counts = await queue.getJobCounts('completed');
-    if (counts.completed !== jobs) throw new Error(`bullmq: ${counts.completed} of ${jobs} completed`);
+    if (counts.completed !== jobs)
+      throw new Error(`bullmq: ${counts.completed} of ${jobs} completed`);
     await queue.obliterate({ force: true });
     return {
       enqueuePerSec: enqueue.perSec,
