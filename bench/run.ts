@@ -8,6 +8,7 @@ import { cpuPerRequestBenchmark } from './cpu-per-request';
 import { fanOutBenchmark } from './fan-out';
 import { policyOverheadBenchmark } from './policy-overhead';
 import { queueBenchmark } from './queue';
+import { webhookIngestBenchmark } from './webhook-ingest';
 import { sseFanOutBenchmark, stormBenchmark, wsFanOutBenchmark } from './ws-fanout';
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -22,6 +23,7 @@ const onRequest: Record<string, () => Promise<void>> = {
   sse: sseFanOutBenchmark,
   storm: stormBenchmark,
   queue: queueBenchmark,
+  'webhook-ingest': webhookIngestBenchmark,
 };
 
 const asked = process.argv.slice(2);
