@@ -632,6 +632,11 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
         },
       },
     },
+    // Alerts the demo can trip from the chaos panel: a breaker opening, or most calls failing.
+    alerts: [
+      { name: 'breaker-open', when: { breakerOpen: true }, severity: 'critical' },
+      { name: 'error-rate', when: { errorRateAbove: 0.5, forSec: 30 } },
+    ],
     views: {
       overview: {
         deadlineMs: 2_000,
