@@ -63,7 +63,7 @@ test('the traffic slider and reset change the sandbox, by keyboard', async ({
     .getByTestId('provider-email')
     .getByLabel('429 storm (every request rate-limited)')
     .check();
-  await page.getByRole('button', { name: 'Apply to email' }).click();
+  await page.getByTestId('provider-email').getByRole('button', { name: 'Apply to email' }).click();
   await expect(page.getByTestId('provider-email').getByTestId('fault-summary')).toHaveText(
     /429 storm/,
   );

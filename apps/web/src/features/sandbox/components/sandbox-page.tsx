@@ -97,7 +97,6 @@ function Traffic({ canEdit }: { canEdit: boolean }) {
       {canEdit ? (
         <TrafficSlider
           perSecond={perSecond}
-          disabled={set.isPending}
           onCommit={(next) =>
             set.mutate(next, {
               onSuccess: (rate) =>

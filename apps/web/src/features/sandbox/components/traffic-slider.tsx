@@ -1,8 +1,12 @@
-// The demo traffic rate: a slider that shows the value as it moves and sends it when released
-// (or on Enter / arrow keys), so dragging does not send a request per pixel.
-import { useId, useState } from 'react';
+// The demo traffic rate: a slider that shows the value as it moves and sends it when released,
+// or shortly after the last arrow key, so neither a drag nor a run of key presses sends a request
+// per step.
+import { useEffect, useId, useRef, useState } from 'react';
 
 export const maxTrafficPerSecond = 50;
+
+/** How long after the last key press the value is sent. */
+export const keyCommitDelayMs = 400;
 
 export function TrafficSlider({
   perSecond,
@@ -22,9 +26,23 @@ export function TrafficSlider({
     setSeen(perSecond);
     setDraft(perSecond);
   }
+  const latest = useRef({ draft, perSecond, onCommit });
+  useEffect(() => {
+    latest.current = { draft, perSecond, onCommit };
+  });
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+
   const commit = () => {
-    if (draft !== perSecond) onCommit(draft);
+    window.clearTimeout(timer.current);
+    const { draft: value, perSecond: current, onCommit: send } = latest.current;
+    if (value !== current) send(value);
   };
+  const commitSoon = () => {
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(commit, keyCommitDelayMs);
+  };
+
   return (
     <div className="field traffic">
       <label htmlFor={id}>Traffic: overview runs per second</label>
@@ -39,7 +57,7 @@ export function TrafficSlider({
         aria-valuetext={draft === 0 ? 'paused' : `${draft} per second`}
         onChange={(event) => setDraft(Number(event.target.value))}
         onPointerUp={commit}
-        onKeyUp={commit}
+        onKeyUp={commitSoon}
         onBlur={commit}
         data-testid="traffic-slider"
       />
