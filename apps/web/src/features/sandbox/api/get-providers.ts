@@ -25,3 +25,16 @@ export const providersQueryOptions = (api: ApiClient) =>
 export function useProviders() {
   return useQuery(providersQueryOptions(useApi()));
 }
+
+/**
+ * Whether the BFF runs the sandbox, for the navigation on every page: it shares the cache with the
+ * panel but never polls (the panel's own observer does, while it is open).
+ */
+export function useSandboxAvailable(): boolean {
+  const query = useQuery({
+    ...providersQueryOptions(useApi()),
+    refetchInterval: false,
+    staleTime: Infinity,
+  });
+  return query.isSuccess;
+}
