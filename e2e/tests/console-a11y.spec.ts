@@ -102,3 +102,33 @@ test('the check itself catches a serious violation (control)', async ({ page }) 
   });
   expect((await seriousViolations(page)).map((v) => v.rule)).toContain('label');
 });
+
+test('keyboard users reach the navigation and the page controls, with a visible focus ring', async ({
+  signedIn: page,
+}) => {
+  await page.goto('/views?view=messaging');
+  await expect(page.getByTestId('waterfall-row-email')).toBeVisible();
+  const reached: string[] = [];
+  for (let i = 0; i < 25; i += 1) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      // Past the last control focus leaves the page for the browser's own UI.
+      if (!(el instanceof HTMLElement) || el === document.body) return null;
+      const style = getComputedStyle(el);
+      return {
+        text: el.textContent?.trim() ?? '',
+        outline: style.outlineStyle,
+        width: style.outlineWidth,
+      };
+    });
+    if (!focused) continue;
+    // Every stop shows where focus is.
+    expect(focused.outline, focused.text).not.toBe('none');
+    expect(focused.width, focused.text).not.toBe('0px');
+    reached.push(focused.text);
+  }
+  expect(reached).toEqual(
+    expect.arrayContaining(['Views', 'Incidents', 'Dead letters', 'messaging', 'Run again']),
+  );
+});
