@@ -8,6 +8,9 @@ function required(name: string): string {
 
 export const adminPassword = () => required('SWITCHBOARD_E2E_ADMIN_PASSWORD');
 
+/** The running BFF's data directory (its SQLite files), for journeys that seed state. */
+export const dataDir = () => required('SWITCHBOARD_E2E_DATA_DIR');
+
 /** The sandbox's upstream credentials, pinned for this run so a journey can look for leaks. */
 export const sandboxSecrets = () =>
   [

@@ -58,6 +58,7 @@ describe('GET /api/openapi.json', () => {
     expect(methodsByPath).toMatchObject({
       '/healthz': ['get'],
       '/readyz': ['get'],
+      '/api/views': ['get'],
       '/api/views/{name}': ['get'],
       '/api/stream': ['get'],
       '/api/ws': ['get'],
@@ -87,7 +88,11 @@ describe('unknown routes', () => {
 
   const cases: { method: string; path: string; accept: string; body?: string }[] = [
     { method: 'GET', path: '/api/nope', accept: 'text/html' },
-    { method: 'GET', path: '/api/views', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    {
+      method: 'GET',
+      path: '/api/views/overview/sources',
+      accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+    },
     { method: 'GET', path: '/nope', accept: 'application/json' },
     { method: 'POST', path: '/api/nope', accept: 'text/html', body: '{}' },
     { method: 'POST', path: '/nope', accept: 'text/html', body: '{}' },

@@ -17,6 +17,12 @@ const routes = {
   'admin/users': 'src/features/admin/components/users-page.tsx',
   'admin/sessions': 'src/features/admin/components/sessions-page.tsx',
   'admin/audit': 'src/features/admin/components/audit-page.tsx',
+  views: 'src/features/views/components/views-page.tsx',
+  incidents: 'src/features/incidents/components/incidents-page.tsx',
+  sandbox: 'src/features/sandbox/components/sandbox-page.tsx',
+  queue: 'src/features/queue/components/queue-page.tsx',
+  'dead-letters': 'src/features/queue/components/dead-letters-page.tsx',
+  webhooks: 'src/features/webhooks/components/webhooks-page.tsx',
 };
 /** Every signed-in route also needs the page frame. */
 const frame = 'src/app/signed-in-layout.tsx';

@@ -509,7 +509,7 @@ function baseUrlOf(baseUrls: ReadonlyMap<string, string>, name: string): string 
 /**
  * The sandbox as a config file would declare it: six integrations with their operations, auth
  * (secrets referenced by the names `sandboxSecrets()` returns), policies and health checks, and the
- * `overview` and `user-profile` views. Validate it with `CatalogSchema.parse`.
+ * `overview`, `messaging` and `user-profile` views. Validate it with `CatalogSchema.parse`.
  * @example const catalog = CatalogSchema.parse(sandboxCatalogConfig(running.baseUrls));
  */
 export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): CatalogInput {
@@ -583,6 +583,12 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
         ...email('email', 'SANDBOX_EMAIL_API_KEY'),
         operations: {
           summary: { ...cachedSummary, path: '/v1/stats' },
+          // Uncached, with the backup standing in: the `messaging` view shows failover at once.
+          status: {
+            method: 'GET',
+            path: '/v1/stats',
+            fallback: { integration: 'email-backup', operation: 'status' },
+          },
           send: {
             ...write('/v1/messages'),
             fallback: { integration: 'email-backup', operation: 'send' },
@@ -593,6 +599,7 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
         ...email('email-backup', 'SANDBOX_EMAIL_BACKUP_API_KEY'),
         operations: {
           summary: { ...cachedSummary, path: '/v1/stats' },
+          status: { method: 'GET', path: '/v1/stats' },
           send: write('/v1/messages'),
         },
       },
@@ -625,6 +632,11 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
         },
       },
     },
+    // Alerts the demo can trip from the chaos panel: a breaker opening, or most calls failing.
+    alerts: [
+      { name: 'breaker-open', when: { breakerOpen: true }, severity: 'critical' },
+      { name: 'error-rate', when: { errorRateAbove: 0.5, forSec: 30 } },
+    ],
     views: {
       overview: {
         deadlineMs: 2_000,
@@ -634,6 +646,14 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
           email: { integration: 'email', operation: 'summary' },
           'email-backup': { integration: 'email-backup', operation: 'summary' },
           analytics: { integration: 'analytics', operation: 'summary' },
+        },
+      },
+      // What sending mail depends on right now: the email provider (or its backup) and who to mail.
+      messaging: {
+        deadlineMs: 2_000,
+        sources: {
+          users: { integration: 'users', operation: 'summary' },
+          email: { integration: 'email', operation: 'status' },
         },
       },
       'user-profile': {

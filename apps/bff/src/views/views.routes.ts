@@ -2,9 +2,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
 import { NameSchema, ViewResultSchema, type ViewResult } from '@switchboard/shared/upstreams';
+import { ViewListSchema, type ViewList } from '@switchboard/shared/views';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
+import { jsonContent } from '../http/openapi';
 import { runView, type RunViewDeps } from './run-view';
 import type { ViewPlan } from './view-plan';
 
@@ -31,6 +33,31 @@ const getView = createRoute({
     },
   },
 });
+
+const listViews = createRoute({
+  method: 'get',
+  path: '/api/views',
+  summary: 'The declared views: name, whole-view deadline and sources (with what each waits for)',
+  responses: { 200: jsonContent(ViewListSchema, 'Declared views, by name') },
+});
+
+/** The plans as the console shows them; built once, as the catalog does not change at run time. */
+function listingOf(plans: ReadonlyMap<string, ViewPlan>): ViewList {
+  return {
+    items: [...plans.values()]
+      .map((plan) => ({
+        name: plan.name,
+        deadlineMs: plan.deadlineMs,
+        sources: plan.sources.map((s) => ({
+          id: s.id,
+          integration: s.integration,
+          operation: s.operation,
+          dependsOn: [...s.dependsOn],
+        })),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
 
 /**
  * A weak validator over what a reader cares about: outcomes and data, not timings. Two FNV-1a
@@ -62,29 +89,32 @@ const matches = (header: string | undefined, etag: string) =>
   (header.trim() === '*' || header.split(',').some((t) => t.trim() === etag));
 
 export function createViewRoutes(deps: RunViewDeps & { plans: ReadonlyMap<string, ViewPlan> }) {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(getView, async (c) => {
-    const { name } = c.req.valid('param');
-    const plan = deps.plans.get(name);
-    if (!plan) {
-      throw new AppError(
-        404,
-        'not_found',
-        `No view named "${name}". Known views: ${[...deps.plans.keys()].join(', ') || 'none'}.`,
+  const listing = listingOf(deps.plans);
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(listViews, (c) => c.json(listing, 200))
+    .openapi(getView, async (c) => {
+      const { name } = c.req.valid('param');
+      const plan = deps.plans.get(name);
+      if (!plan) {
+        throw new AppError(
+          404,
+          'not_found',
+          `No view named "${name}". Known views: ${[...deps.plans.keys()].join(', ') || 'none'}.`,
+        );
+      }
+      const trace = c.get('trace');
+      const result = await runView(
+        deps,
+        plan,
+        () => c.req.raw.signal,
+        trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
       );
-    }
-    const trace = c.get('trace');
-    const result = await runView(
-      deps,
-      plan,
-      () => c.req.raw.signal,
-      trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
-    );
-    const etag = etagOf(result);
-    c.header('etag', etag);
-    c.header('cache-control', 'no-cache');
-    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-    // Set before the body: compress() adding it afterwards would rebuild the response as a stream.
-    c.header('vary', 'Accept-Encoding');
-    return c.json(result, 200);
-  });
+      const etag = etagOf(result);
+      c.header('etag', etag);
+      c.header('cache-control', 'no-cache');
+      if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+      // Set before the body: compress() adding it afterwards would rebuild the response as a stream.
+      c.header('vary', 'Accept-Encoding');
+      return c.json(result, 200);
+    });
 }

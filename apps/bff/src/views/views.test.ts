@@ -7,6 +7,7 @@ import {
   type SourceResult,
   type ViewResult,
 } from '@switchboard/shared/upstreams';
+import { ViewListSchema } from '@switchboard/shared/views';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogInput } from '@switchboard/shared/catalog';
 import { loadConfig } from '../config/config';
@@ -206,6 +207,41 @@ describe('GET /api/views/overview', () => {
     } finally {
       unsubscribe();
     }
+  });
+});
+
+describe('GET /api/views', () => {
+  it('lists every declared view with its deadline and sources, dependencies included', async () => {
+    const response = await api.fetch(url('/api/views'));
+    expect(response.status).toBe(200);
+    const { items } = ViewListSchema.parse(await response.json());
+    expect(items.map((v) => v.name)).toEqual(['messaging', 'overview', 'user-profile']);
+    const profile = items.find((v) => v.name === 'user-profile');
+    expect(profile).toEqual({
+      name: 'user-profile',
+      deadlineMs: 2000,
+      sources: [
+        { id: 'users', integration: 'users', operation: 'list', dependsOn: [] },
+        { id: 'profile', integration: 'users', operation: 'get', dependsOn: ['users'] },
+      ],
+    });
+  });
+});
+
+describe('GET /api/views/messaging', () => {
+  it('answers the email source from the backup provider while the primary fails', async () => {
+    await patchProvider('email', { failureRate: 1 });
+
+    const response = await api.fetch(url('/api/views/messaging'));
+    expect(response.status).toBe(200);
+    const result = ViewResultSchema.parse(await response.json());
+    expect(source(result, 'email')).toMatchObject({
+      integration: 'email',
+      provider: 'email-backup',
+      status: 'fallback',
+      error: { kind: 'http_5xx', httpStatus: 503 },
+    });
+    expect(source(result, 'users').status).toBe('ok');
   });
 });
 

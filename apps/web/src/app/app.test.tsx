@@ -45,7 +45,7 @@ describe('App', () => {
       within(nav)
         .getAllByRole('link')
         .map((a) => a.textContent),
-    ).toEqual(['Overview']);
+    ).toEqual(['Overview', 'Views', 'Incidents', 'Queue', 'Dead letters', 'Webhooks']);
     expect(screen.getByTestId('current-user').textContent).toContain('viewer');
   });
 
@@ -60,7 +60,17 @@ describe('App', () => {
       within(nav)
         .getAllByRole('link')
         .map((a) => a.textContent),
-    ).toEqual(['Overview', 'Users', 'Sessions', 'Audit log']);
+    ).toEqual([
+      'Overview',
+      'Views',
+      'Incidents',
+      'Queue',
+      'Dead letters',
+      'Webhooks',
+      'Users',
+      'Sessions',
+      'Audit log',
+    ]);
   });
 
   it('signs out through the header button', async () => {

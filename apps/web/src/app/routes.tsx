@@ -39,6 +39,52 @@ export const routes: Record<string, Route> = {
       })),
     ),
   },
+  // --- Console pages (views, incidents, sandbox, queue, dead letters, webhooks) ---
+  '/views': {
+    title: 'Views',
+    page: lazy(() =>
+      import('../features/views/components/views-page').then((m) => ({ default: m.ViewsPage })),
+    ),
+  },
+  '/incidents': {
+    title: 'Incidents',
+    page: lazy(() =>
+      import('../features/incidents/components/incidents-page').then((m) => ({
+        default: m.IncidentsPage,
+      })),
+    ),
+  },
+  '/sandbox': {
+    title: 'Sandbox',
+    page: lazy(() =>
+      import('../features/sandbox/components/sandbox-page').then((m) => ({
+        default: m.SandboxPage,
+      })),
+    ),
+  },
+  '/queue': {
+    title: 'Queue',
+    page: lazy(() =>
+      import('../features/queue/components/queue-page').then((m) => ({ default: m.QueuePage })),
+    ),
+  },
+  '/dead-letters': {
+    title: 'Dead letters',
+    page: lazy(() =>
+      import('../features/queue/components/dead-letters-page').then((m) => ({
+        default: m.DeadLettersPage,
+      })),
+    ),
+  },
+  '/webhooks': {
+    title: 'Webhook log',
+    page: lazy(() =>
+      import('../features/webhooks/components/webhooks-page').then((m) => ({
+        default: m.WebhooksPage,
+      })),
+    ),
+  },
+  // --- end of console pages ---
   '/admin/users': {
     title: 'Users',
     role: 'admin',

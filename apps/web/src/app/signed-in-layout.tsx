@@ -14,6 +14,8 @@ import { RealtimeProvider } from '../lib/realtime/realtime-context';
 import { StreamStatus } from '../lib/realtime/stream-status';
 import { createQueryClient } from '../lib/query-client';
 import { Link } from '../lib/router/router';
+import { ThemeToggle } from '../lib/theme/theme-toggle';
+import { SandboxNavLink } from '../features/sandbox/components/sandbox-nav-link';
 
 function liveStreamForThisPage(api: ApiClient) {
   const wsUrl = new URL('/api/ws', window.location.href);
@@ -58,6 +60,13 @@ export function SignedInLayout({ children }: { children: ReactNode }) {
           <span className="brand">Switchboard</span>
           <nav aria-label="Main" className="main-nav">
             <Link to="/">Overview</Link>
+            <Link to="/views">Views</Link>
+            <Link to="/incidents">Incidents</Link>
+            <Link to="/queue">Queue</Link>
+            <Link to="/dead-letters">Dead letters</Link>
+            <Link to="/webhooks">Webhooks</Link>
+            {/* Flows: a link to /flows goes here once GET /api/flows/runs exists. */}
+            <SandboxNavLink />
             {isAdmin && (
               <>
                 <Link to="/admin/users">Users</Link>
@@ -67,6 +76,7 @@ export function SignedInLayout({ children }: { children: ReactNode }) {
             )}
           </nav>
           <StreamStatus />
+          <ThemeToggle />
           <UserMenu />
         </header>
         <ToastProvider>
