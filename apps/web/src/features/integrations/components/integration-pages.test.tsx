@@ -38,7 +38,8 @@ describe('integration detail page', () => {
         'GET /api/integrations/users': () => json(200, integrationState('users')),
       }),
     );
-    expect(await screen.findByTestId('read-only')).toBeTruthy();
+    // The first render here transforms the page's lazy chunk (and recharts): slow on a loaded machine.
+    expect(await screen.findByTestId('read-only', {}, { timeout: 15_000 })).toBeTruthy();
     expect(screen.getByTestId('policies').textContent).toContain('threshold: 5');
     expect(screen.queryByTestId('controls')).toBeNull();
     expect(screen.queryAllByRole('button', { name: /Force|Disable|Reset|Switch/ })).toHaveLength(0);
@@ -138,7 +139,7 @@ describe('overview page', () => {
 
   it('restores search, status filter and sort from the URL, and keeps changes in it', async () => {
     renderApp('/?q=email&sort=errors', overviewRoutes());
-    await screen.findByTestId('tile-email');
+    await screen.findByTestId('tile-email', {}, { timeout: 15_000 });
     expect(screen.queryByTestId('tile-users')).toBeNull();
     expect(screen.getByLabelText<HTMLInputElement>('Search').value).toBe('email');
     expect(screen.getByLabelText<HTMLSelectElement>('Sort by').value).toBe('errors');
