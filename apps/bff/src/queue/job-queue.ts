@@ -9,6 +9,7 @@ import {
   isJobFailure,
   type BackoffPolicy,
   type JobHandler,
+  type JobSettled,
   type Queue,
   type WorkerOptions,
 } from './queue';
@@ -55,6 +56,16 @@ export function createJobQueue(options: JobQueueOptions): Queue {
   const defaultBackoff = options.defaultBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const newId = options.newId ?? (() => crypto.randomUUID());
   const workers = new Map<string, Worker>();
+  const settledListeners = new Set<(event: JobSettled) => void>();
+  const settled = (event: JobSettled) => {
+    for (const listener of settledListeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        logger.error({ err: String(err) }, 'a queue listener failed');
+      }
+    }
+  };
   let running = false;
   let draining = false;
   const loops: Promise<void>[] = [];
@@ -119,12 +130,13 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     try {
       const success = await worker.handler(job, { attempt: attemptNo, signal: abort.signal });
       const provider = success?.provider ?? job.integration ?? undefined;
-      await store.settle(
+      const held = await store.settle(
         job.id,
         claimed.leaseToken,
         record({ outcome: 'ok', ...(provider !== undefined && { provider }) }),
         { status: 'succeeded' },
       );
+      if (held) settled({ type, jobId: job.id, outcome: 'succeeded' });
     } catch (err) {
       const failure = isJobFailure(err) ? err : undefined;
       const attempt = record({
@@ -141,8 +153,9 @@ export function createJobQueue(options: JobQueueOptions): Queue {
             status: 'queued',
             runAt: clock.now() + backoffDelay(claimed.backoff, attemptNo, random),
           } as const);
-      const settled = await store.settle(job.id, claimed.leaseToken, attempt, next);
-      if (settled && exhausted) {
+      const held = await store.settle(job.id, claimed.leaseToken, attempt, next);
+      if (held) settled({ type, jobId: job.id, outcome: exhausted ? 'dead' : 'retrying' });
+      if (held && exhausted) {
         logger.warn(
           { jobId: job.id, type, attempts: attemptNo, kind: attempt.errorKind },
           'job moved to the dead-letter queue',
@@ -161,7 +174,10 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     const free = worker.concurrency - worker.inFlight.size;
     if (free <= 0 || draining) return [];
     const { claimed, dead } = await store.claim(type, clock.now(), leaseMs, free);
-    for (const job of dead) await buried(worker, job);
+    for (const job of dead) {
+      settled({ type, jobId: job.id, outcome: 'dead' });
+      await buried(worker, job);
+    }
     return claimed.map((c) => {
       const abort = new AbortController();
       const done = runJob(type, worker, c, abort)
@@ -290,6 +306,11 @@ export function createJobQueue(options: JobQueueOptions): Queue {
         ),
         draining,
       };
+    },
+    depthByIntegration: () => store.depthByIntegration(),
+    onSettled(listener) {
+      settledListeners.add(listener);
+      return () => settledListeners.delete(listener);
     },
     deadLetters: {
       issues: () => store.deadIssues(),

@@ -57,6 +57,8 @@ export interface JobStore {
   /** The earliest `runAt` (or lease end) among jobs of `type` still to run. */
   nextDueAt(type: string): Promise<number | undefined>;
   counts(): Promise<Record<string, Partial<Record<JobStatus, number>>>>;
+  /** Queued + running (`depth`) and dead jobs per integration, for jobs that name one. */
+  depthByIntegration(): Promise<Record<string, { depth: number; dead: number }>>;
   deadIssues(): Promise<DeadLetterIssue[]>;
   listDead(filter: { issue?: string; limit: number }): Promise<Job[]>;
   selectDead(selection: DeadLetterSelection): Promise<Job[]>;

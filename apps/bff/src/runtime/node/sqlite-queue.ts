@@ -149,6 +149,12 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
       `SELECT min(CASE status WHEN 'queued' THEN run_at ELSE lease_until END) AS at
        FROM jobs WHERE type = ? AND status IN ('queued', 'running')`,
     ),
+    byIntegration: db.prepare<[], { integration: string; depth: number; dead: number }>(
+      `SELECT integration, sum(status IN ('queued', 'running')) AS depth,
+         sum(status = 'dead') AS dead
+       FROM jobs WHERE integration IS NOT NULL AND status IN ('queued', 'running', 'dead')
+       GROUP BY integration`,
+    ),
     counts: db.prepare<[], { type: string; status: string; n: number }>(
       'SELECT type, status, count(*) AS n FROM jobs GROUP BY type, status',
     ),
@@ -320,6 +326,10 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
       }
       return out;
     },
+    depthByIntegration: () =>
+      Object.fromEntries(
+        q.byIntegration.all().map((r) => [r.integration, { depth: r.depth, dead: r.dead }]),
+      ),
     deadIssues: (): DeadLetterIssue[] =>
       q.issues.all().map((r) => ({
         id: `${r.integration}/${r.operation}/${r.kind}`,

@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS webhook_log (
   job_id TEXT
 );
 CREATE INDEX IF NOT EXISTS webhook_log_source ON webhook_log (source, id);
+CREATE INDEX IF NOT EXISTS webhook_log_job ON webhook_log (job_id) WHERE job_id IS NOT NULL;
 `;
 
 interface Row {
@@ -29,11 +30,19 @@ interface Row {
   event_type: string | null;
   body_bytes: number;
   job_id: string | null;
+  triggered: string | null;
 }
 
 /** @example const log = createSqliteWebhookLog(openQueueDatabase('.data')); */
 export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
   db.exec(schema);
+  // Added after the first release of this table: databases created before get the column here.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(webhook_log)').all();
+  if (!columns.some((c) => c.name === 'triggered'))
+    db.exec('ALTER TABLE webhook_log ADD COLUMN triggered TEXT');
+  const setTriggered = db.prepare<[string, string]>(
+    'UPDATE webhook_log SET triggered = ? WHERE job_id = ?',
+  );
   const insert = db.prepare(
     `INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, body_bytes, job_id)
      VALUES (@at, @source, @deliveryId, @outcome, @reason, @eventType, @bodyBytes, @jobId)`,
@@ -53,10 +62,14 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
       eventType: r.event_type,
       bodyBytes: r.body_bytes,
       jobId: r.job_id,
+      triggered: r.triggered,
     });
   const log: Sync<WebhookLog> = {
     append(entry) {
       insert.run(entry);
+    },
+    setTriggered(jobId, triggered) {
+      setTriggered.run(triggered, jobId);
     },
     list: ({ source, limit }) =>
       (source === undefined ? all.all(limit) : bySource.all(source, limit)).map(toEntry),
