@@ -330,7 +330,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       bus,
       logger,
       now: Date.now,
-      ...(queueMetrics && { queueState: queueMetrics.integration }),
+      ...(queueMetrics && { queueState: (name: string) => queueMetrics.integration(name) }),
     });
   if (observability) {
     app.use('/api/metrics', compress());

@@ -83,12 +83,19 @@ export interface FlowEngine {
   recover(before: number): Promise<number>;
 }
 
-const terminalStep = new Set(['succeeded', 'failed', 'skipped', 'compensated', 'compensation_failed']);
+const terminalStep = new Set([
+  'succeeded',
+  'failed',
+  'skipped',
+  'compensated',
+  'compensation_failed',
+]);
 
 const undoStates = new Set(['compensating', 'compensated', 'compensation_failed']);
 
 /** Whether the run has started undoing steps (after that, nothing of it runs forward again). */
-export const isUndone = (run: Pick<FlowRun, 'steps'>) => run.steps.some((s) => undoStates.has(s.status));
+export const isUndone = (run: Pick<FlowRun, 'steps'>) =>
+  run.steps.some((s) => undoStates.has(s.status));
 
 /**
  * What a run's status is, given its steps. A critical step that failed for good with nothing to
@@ -124,8 +131,8 @@ export const upstreamKey = (runId: string, step: string, revision = 0, undo = fa
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Upstream failures that another attempt cannot fix. */
-const permanentKinds = new Set<string>(['http_4xx', 'parse']);
+/** Upstream failures another attempt cannot fix (a bad body may be a passing glitch: retried). */
+const permanentKinds = new Set<string>(['http_4xx']);
 
 /**
  * @example
@@ -325,7 +332,8 @@ export function createFlowEngine(deps: FlowEngineDeps): FlowEngine {
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
         const error = { kind: 'invalid_payload', message: err.message };
-        current = (await changeStep(run.id, stepName, () => ({ status: 'failed', error }))) ?? current;
+        current =
+          (await changeStep(run.id, stepName, () => ({ status: 'failed', error }))) ?? current;
         if (config.critical) {
           current = (await compensate(run.id, stepName)) ?? current;
           return { kind: 'failed', run: current, step: stepName, error };
@@ -420,7 +428,11 @@ export function createFlowEngine(deps: FlowEngineDeps): FlowEngine {
     });
     if (!outcome.ok) {
       await changeStep(run.id, payload.step, () => ({
-        error: { kind: outcome.error.kind, message: outcome.error.message, provider: outcome.provider },
+        error: {
+          kind: outcome.error.kind,
+          message: outcome.error.message,
+          provider: outcome.provider,
+        },
       }));
       throw failureOf(outcome.error, outcome.provider);
     }

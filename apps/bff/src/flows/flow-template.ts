@@ -18,7 +18,8 @@ export class TemplateError extends Error {
 export function templateRefs(value: unknown): string[] {
   if (typeof value === 'string') return [...value.matchAll(REF)].map((m) => m[1] ?? '');
   if (Array.isArray(value)) return value.flatMap(templateRefs);
-  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(templateRefs);
+  if (value !== null && typeof value === 'object')
+    return Object.values(value).flatMap(templateRefs);
   return [];
 }
 

@@ -77,7 +77,11 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
     const parsed = CursorSchema.parse(JSON.parse(atob(cursor)) as unknown);
     return { createdAt: parsed.c, id: parsed.i };
   } catch {
-    throw new AppError(400, 'bad_request', 'Unknown cursor: pass nextCursor from the previous page.');
+    throw new AppError(
+      400,
+      'bad_request',
+      'Unknown cursor: pass nextCursor from the previous page.',
+    );
   }
 }
 

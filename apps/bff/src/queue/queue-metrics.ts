@@ -58,7 +58,12 @@ export function createQueueMetrics(queue: Queue, registry?: MetricsRegistry): Qu
         const dead = counts?.dead ?? 0;
         const done = completed.get(type) ?? 0;
         const lost = failed.get(type) ?? 0;
-        byType[type] = { depth: queued + inFlight, completed: done, failed: lost, deadLetters: dead };
+        byType[type] = {
+          depth: queued + inFlight,
+          completed: done,
+          failed: lost,
+          deadLetters: dead,
+        };
         depth += queued + inFlight;
         running += inFlight;
         deadLetters += dead;

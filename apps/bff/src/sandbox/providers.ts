@@ -199,7 +199,8 @@ function usersRoutes(app: Hono, context: ProviderContext): void {
     const id = c.req.param('id');
     const key = c.req.header('idempotency-key');
     return context.state.effects.perform(key, `DELETE ${c.req.path}`, () => {
-      if (!created.delete(id)) return { status: 404, body: errorBody('not_found', `no user ${id}`) };
+      if (!created.delete(id))
+        return { status: 404, body: errorBody('not_found', `no user ${id}`) };
       return { status: 200, body: { id, deleted: true } };
     });
   });

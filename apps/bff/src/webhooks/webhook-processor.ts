@@ -54,15 +54,22 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps): JobHandler {
         await deps.log.setTriggered(job.id, `flow ${flow} (run ${result.run.id}, compensated)`);
         return { result: { flow, runId: result.run.id } };
       case 'mismatch':
-        throw new JobFailure('invalid_payload', `run ${result.run.id} was started by another event`, {
-          retryable: false,
-        });
+        throw new JobFailure(
+          'invalid_payload',
+          `run ${result.run.id} was started by another event`,
+          {
+            retryable: false,
+          },
+        );
       case 'failed':
         await deps.log.setTriggered(
           job.id,
           `flow ${flow} (run ${result.run.id}, step ${result.step} failed: ${result.error.kind})`,
         );
-        throw new JobFailure('handler', `flow ${flow} step ${result.step}: ${result.error.message}`);
+        throw new JobFailure(
+          'handler',
+          `flow ${flow} step ${result.step}: ${result.error.message}`,
+        );
     }
   };
 }

@@ -50,10 +50,7 @@ export function createSqliteFlowStore(db: SqliteDatabase): FlowStore {
          AND (@createdAt IS NULL OR created_at < @createdAt OR (created_at = @createdAt AND id < @id))
        ORDER BY created_at DESC, id DESC LIMIT @limit`,
     ),
-    unfinished: db.prepare<
-      { before: number; createdAt: number; id: string; limit: number },
-      Row
-    >(
+    unfinished: db.prepare<{ before: number; createdAt: number; id: string; limit: number }, Row>(
       `SELECT doc FROM flow_runs WHERE status IN ('running', 'compensating') AND created_at < @before
          AND (created_at > @createdAt OR (created_at = @createdAt AND id > @id))
        ORDER BY created_at, id LIMIT @limit`,
