@@ -15,7 +15,13 @@ import type { Job, JobErrorKind } from '@switchboard/shared/queue';
 import type { SourceError } from '@switchboard/shared/upstreams';
 import { z } from 'zod';
 import type { Logger } from '../http/logger';
-import { JobFailure, type JobContext, type JobSuccess, type Queue } from '../queue/queue';
+import {
+  JobFailure,
+  type EnqueueOptions,
+  type JobContext,
+  type JobSuccess,
+  type Queue,
+} from '../queue/queue';
 import type { UpstreamCaller } from '../upstreams/call-types';
 import { traceId as newTraceId } from '../upstreams/trace';
 import type { FlowStore } from './flow-store';
@@ -225,6 +231,7 @@ export function createFlowEngine(deps: FlowEngineDeps): FlowEngine {
     const done = new Set(run.steps.filter((s) => s.status === 'succeeded').map((s) => s.step));
     const syncDone = run.steps.every((s) => s.mode === 'async' || terminalStep.has(s.status));
     if (!syncDone) return;
+    const ready: Array<{ step: string; options: EnqueueOptions }> = [];
     for (const state of run.steps) {
       const config = flow.steps[state.step];
       if (!config || state.mode !== 'async' || state.status !== 'pending' || state.jobId) continue;
@@ -239,18 +246,36 @@ export function createFlowEngine(deps: FlowEngineDeps): FlowEngine {
         }));
         continue;
       }
-      // The queue dedupes on the key: queuing again after a crash returns the same job.
-      const job = await queue.enqueue({
-        type: flowStepJobType,
-        payload: { runId: run.id, flow: run.flow, step: state.step, request },
-        idempotencyKey: upstreamKey(run.id, state.step),
-        maxAttempts: config.retry.maxAttempts,
-        backoff: { baseMs: config.retry.baseDelayMs, maxMs: config.retry.maxDelayMs },
-        integration: config.integration,
-        operation: config.operation,
+      ready.push({
+        step: state.step,
+        options: {
+          type: flowStepJobType,
+          payload: { runId: run.id, flow: run.flow, step: state.step, request },
+          // The queue dedupes on the key: queuing again after a crash returns the same job.
+          idempotencyKey: upstreamKey(run.id, state.step),
+          maxAttempts: config.retry.maxAttempts,
+          backoff: { baseMs: config.retry.baseDelayMs, maxMs: config.retry.maxDelayMs },
+          integration: config.integration,
+          operation: config.operation,
+        },
       });
-      await changeStep(run.id, state.step, (s) => (s.jobId ? undefined : { jobId: job.id }));
     }
+    if (ready.length === 0) return;
+    // Parallel steps in one commit: one durable write for all of them.
+    const jobs = await queue.enqueueMany(ready.map((r) => r.options));
+    const jobIds = new Map(ready.map((r, i) => [r.step, jobs[i]?.id]));
+    let changed = false;
+    const updated = await store.update(run.id, (current) => {
+      const at = now();
+      const steps = current.steps.map((s) => {
+        const jobId = jobIds.get(s.step);
+        if (jobId === undefined || s.jobId) return s;
+        changed = true;
+        return { ...s, jobId, updatedAt: at };
+      });
+      return changed ? { ...current, steps, updatedAt: at } : undefined;
+    });
+    if (updated && changed) deps.publish(updated);
   }
 
   /** A critical step failed for good: undo what succeeded, skip what has not started. */

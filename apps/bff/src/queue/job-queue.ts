@@ -3,11 +3,12 @@
 import type { Job, JobAttempt, QueueStats } from '@switchboard/shared/queue';
 import type { Logger } from '../http/logger';
 import { backoffDelay } from './backoff';
-import type { ClaimedJob, JobStore } from './job-store';
+import type { ClaimedJob, JobStore, NewJob } from './job-store';
 import { diffPayload } from './payload-diff';
 import {
   isJobFailure,
   type BackoffPolicy,
+  type EnqueueOptions,
   type JobHandler,
   type JobSettled,
   type Queue,
@@ -211,28 +212,36 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     }
   }
 
+  const newJob = (o: EnqueueOptions, now: number): NewJob => ({
+    id: newId(),
+    type: o.type,
+    payload: o.payload ?? null,
+    idempotencyKey: o.idempotencyKey ?? null,
+    priority: o.priority ?? 0,
+    runAt: o.runAt ?? now + (o.delayMs ?? 0),
+    maxAttempts: o.maxAttempts ?? defaultMaxAttempts,
+    backoff: o.backoff ?? defaultBackoff,
+    integration: o.integration ?? null,
+    operation: o.operation ?? null,
+    createdAt: now,
+  });
+
   async function selectIds(selection: Parameters<Queue['deadLetters']['replay']>[0]) {
     return (await store.selectDead(selection)).map((j) => j.id);
   }
 
   const queue: Queue = {
     async enqueue(o) {
-      const now = clock.now();
-      const result = await store.insert({
-        id: newId(),
-        type: o.type,
-        payload: o.payload ?? null,
-        idempotencyKey: o.idempotencyKey ?? null,
-        priority: o.priority ?? 0,
-        runAt: o.runAt ?? now + (o.delayMs ?? 0),
-        maxAttempts: o.maxAttempts ?? defaultMaxAttempts,
-        backoff: o.backoff ?? defaultBackoff,
-        integration: o.integration ?? null,
-        operation: o.operation ?? null,
-        createdAt: now,
-      });
+      const result = await store.insert(newJob(o, clock.now()));
       if (result.created && running) wakeWorkers();
       return result;
+    },
+    async enqueueMany(list) {
+      if (list.length === 0) return [];
+      const now = clock.now();
+      const results = await store.insertMany(list.map((o) => newJob(o, now)));
+      if (results.some((r) => r.created) && running) wakeWorkers();
+      return results;
     },
     handle(type, handler, workerOptions: WorkerOptions = {}) {
       if (workers.has(type)) throw new Error(`a handler for ${type} is already registered`);

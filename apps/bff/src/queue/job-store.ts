@@ -33,6 +33,8 @@ export interface ClaimedJob {
 export interface JobStore {
   /** Inserts the job unless one of the same type has the same idempotency key. */
   insert(job: NewJob): Promise<{ id: string; created: boolean }>;
+  /** `insert` for each job, in one transaction. */
+  insertMany(jobs: NewJob[]): Promise<Array<{ id: string; created: boolean }>>;
   /**
    * Claims up to `limit` due jobs of `type`, highest priority then earliest first: queued with
    * `runAt <= now`, or running with an expired lease. An expired lease counts as a failed attempt

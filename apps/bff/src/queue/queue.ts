@@ -111,6 +111,11 @@ export interface JobSettled {
 
 export interface Queue {
   enqueue(options: EnqueueOptions): Promise<EnqueueResult>;
+  /**
+   * Enqueues several jobs at once, all or none (one durable commit: a flow's parallel steps cost
+   * one fsync, not one each). Results in the order given.
+   */
+  enqueueMany(options: EnqueueOptions[]): Promise<EnqueueResult[]>;
   /** Registers the handler for a job type; call before `start()`. */
   handle(type: string, handler: JobHandler, options?: WorkerOptions): void;
   get(id: string): Promise<Job | undefined>;

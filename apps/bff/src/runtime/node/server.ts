@@ -198,6 +198,7 @@ export async function startServer(
       store: createSqliteJobStore(queueDb),
       clock: { now: () => Date.now(), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
       logger,
+      leaseMs: config.queueLeaseMs,
     }),
     idempotency: idempotencyStore,
     idempotencyTtlMs: 24 * 3600_000,

@@ -7,7 +7,7 @@ import type {
   JobStatus,
 } from '@switchboard/shared/queue';
 import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
-import type { ClaimedJob, JobStore } from '../../queue/job-store';
+import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
 import { openDatabase, type SqliteDatabase } from './sqlite';
 import { asyncPort, type Sync } from './sync-port';
 
@@ -299,7 +299,23 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
     return q.deadInIssue.all(issueParts(selection.issue)).map(toJob);
   };
 
+  const insertOne = (job: NewJob) => {
+    const changes = q.insert.run({
+      ...job,
+      payload: JSON.stringify(job.payload),
+      baseMs: job.backoff.baseMs,
+      maxMs: job.backoff.maxMs,
+    }).changes;
+    if (changes > 0) return { id: job.id, created: true };
+    const existing =
+      job.idempotencyKey === null ? undefined : q.byKey.get(job.type, job.idempotencyKey);
+    if (!existing) throw new Error(`job ${job.id} could not be inserted`);
+    return { id: existing.id, created: false };
+  };
+  const insertMany = db.transaction((jobs: NewJob[]) => jobs.map(insertOne));
+
   const store: Sync<JobStore> = {
+    insertMany: (jobs) => insertMany(jobs),
     insert(job) {
       const changes = q.insert.run({
         ...job,
