@@ -144,10 +144,7 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
     };
     const baseUrl = `http://127.0.0.1:${port}`;
 
-    const t0 = Date.now();
-    const log = (m: string) => process.stderr.write(`[crash ${Date.now() - t0}ms] ${m}\n`);
     let bff = await startBff(env);
-    log('started');
     cleanup.push(() => {
       bff.kill('SIGKILL');
     });
@@ -171,8 +168,8 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
         next += 1;
         try {
           const res = await send(api, i);
+          // Anything else (a 502 when the loaded machine made the user call time out) is retried.
           if (res.status === 201) answered.add(i);
-          else log(`status ${res.status} ${await res.clone().text()}`);
           await res.arrayBuffer();
         } catch {
           // The process died with this request in flight: the client will retry it.
@@ -183,10 +180,7 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
         }
       }
     };
-    const progress = setInterval(() => log(`answered ${answered.size} next ${next}`), 2000);
     await Promise.all(Array.from({ length: concurrency }, worker));
-    clearInterval(progress);
-    log('killed');
     await killed(bff);
     expect(bff.signalCode).toBe('SIGKILL');
     const beforeRestart = await effects('users');
@@ -196,7 +190,6 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
 
     // --- Second life: same data directory; the client retries what it has no answer for. --------
     bff = await startBff(env);
-    log('restarted');
     api = await signIn(baseUrl);
     const missing = Array.from({ length: flows }, (_, i) => i).filter((i) => !answered.has(i));
     let cursor = 0;
@@ -217,11 +210,12 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
         }
       }),
     );
-    log(`retried ${JSON.stringify([...statuses])}`);
     expect(statuses.get(201)).toBe(missing.length);
 
     // --- Every flow completes. ---------------------------------------------------------------------
-    const deadline = Date.now() + 45_000;
+    // Generous: on this shared 2-core VM under a load average of ~19 the whole test took 267 s;
+    // the bound only stops a hung run, the assertions are what matter.
+    const deadline = Date.now() + 400_000;
     for (;;) {
       const stats = QueueStatsSchema.parse(await api.json('/api/queue/stats'));
       const steps = stats.byType['flow.step'];
@@ -230,7 +224,6 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
         (steps?.queued ?? 0) + (steps?.running ?? 0) === 0
       )
         break;
-      log(JSON.stringify(steps));
       if (Date.now() > deadline) throw new Error(`flows did not finish: ${JSON.stringify(stats)}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -280,5 +273,5 @@ describe('crash: kill -9 mid-way through 2,000 sign-up flows', () => {
 
     bff.kill('SIGTERM');
     await killed(bff);
-  }, 240_000);
+  }, 600_000);
 });
