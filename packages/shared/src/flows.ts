@@ -123,8 +123,8 @@ export const FlowRunSchema = z
     id: z.string(),
     flow: NameSchema,
     /**
-     * The key every upstream call of this run derives its own from (`<key>:<step>`): the inbound
-     * request's Idempotency-Key when it had one (scoped to the caller), else the run id.
+     * The inbound request's Idempotency-Key (else the run id). The run id is derived from it and
+     * the caller, and every upstream call of the run sends `<runId>:<step>` as its own key.
      */
     idempotencyKey: z.string(),
     status: FlowRunStatusSchema,
