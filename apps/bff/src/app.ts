@@ -55,6 +55,11 @@ import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { Queue } from './queue/queue';
 import { createQueueRoutes } from './queue/queue.routes';
 import type { WebhookLog } from './webhooks/webhook-log';
+import { createWebhookProcessor } from './webhooks/webhook-processor';
+import { createFlowEngine, type FlowEngine } from './flows/flow-engine';
+import type { FlowStore } from './flows/flow-store';
+import { createFlowRoutes } from './flows/flows.routes';
+import { createQueueMetrics } from './queue/queue-metrics';
 import {
   createWebhookRoutes,
   webhookJobType,
@@ -72,6 +77,8 @@ export interface JobsDeps {
   webhookSources: ReadonlyMap<string, WebhookSource>;
   /** How long `stop()` waits for jobs in flight before leaving them to their leases. */
   drainMs: number;
+  /** Flow runs and their step states; without it flows are off. */
+  flowStore?: FlowStore;
 }
 
 /** Inbound defences; the runtime knows the socket address and whether TLS is in front. */
@@ -128,6 +135,8 @@ export interface SwitchboardApp {
   observability: Observability | undefined;
   /** The durable queue, when `jobs` was given. */
   queue: Queue | undefined;
+  /** The flow engine, when `jobs.flowStore` was given. */
+  flows: FlowEngine | undefined;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
@@ -246,11 +255,32 @@ export function createApp(deps: AppDeps): SwitchboardApp {
         scope: (c) => principalOf(c).userId,
       }),
     );
-    // Verified deliveries are acknowledged before processing; this is where processing happens.
-    jobs.queue.handle(webhookJobType, (job) => ({ result: { processed: job.id } }), {
-      concurrency: 4,
-    });
   }
+  // Flows (issue 7): sync steps inline, async steps and compensations as jobs; runs streamed live.
+  const flows =
+    jobs?.flowStore &&
+    createFlowEngine({
+      flows: catalog.flows,
+      caller: engine,
+      queue: jobs.queue,
+      store: jobs.flowStore,
+      publish: (run) => hub.publish({ type: 'flow.run', topic: 'flows', at: Date.now(), run }),
+      now: Date.now,
+      logger,
+    });
+  if (jobs) {
+    flows?.register();
+    // Verified deliveries are acknowledged before processing; this is where processing happens:
+    // an event type the source maps to a flow starts it, and the log records what it triggered.
+    jobs.queue.handle(
+      webhookJobType,
+      flows
+        ? createWebhookProcessor({ sources: jobs.webhookSources, flows, log: jobs.webhookLog })
+        : (job) => ({ result: { processed: job.id } }),
+      { concurrency: 4 },
+    );
+  }
+  const queueMetrics = jobs && createQueueMetrics(jobs.queue, deps.telemetry?.metricsRegistry);
   // --- end of the queue block --------------------------------------------------------------------
   app.onError(createErrorHandler(logger));
 
@@ -296,7 +326,15 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   // ---- Metrics history, synthetic health checks, alert rules and incidents (metrics/, alerts/) ----
   const observability =
     deps.observability &&
-    createObservability({ ...deps.observability, catalog, engine, bus, logger, now: Date.now });
+    createObservability({
+      ...deps.observability,
+      catalog,
+      engine,
+      bus,
+      logger,
+      now: Date.now,
+      ...(queueMetrics && { queueState: (name: string) => queueMetrics.integration(name) }),
+    });
   if (observability) {
     app.use('/api/metrics', compress());
     for (const routes of observability.routes) app.route('/', routes);
@@ -350,6 +388,8 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   });
   if (jobs) {
     app.route('/', createQueueRoutes({ queue: jobs.queue, audit: auth.audit }));
+    if (flows && jobs.flowStore)
+      app.route('/', createFlowRoutes({ engine: flows, store: jobs.flowStore }));
     app.route(
       '/',
       createWebhookRoutes({
@@ -396,14 +436,24 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     telemetry,
     observability,
     queue: jobs?.queue,
+    flows,
     start() {
-      sampleTimer ??= setInterval(
-        () => publishSamples(hub, sampler.flush()),
-        deps.sampleIntervalMs ?? 1000,
-      );
+      sampleTimer ??= setInterval(() => {
+        publishSamples(hub, sampler.flush());
+        queueMetrics
+          ?.sample(Date.now())
+          .then((sample) => hub.publish(sample))
+          .catch((err: unknown) => logger.warn({ err: String(err) }, 'sampling the queue failed'));
+      }, deps.sampleIntervalMs ?? 1000);
       traffic?.start();
       observability?.start();
+      const startedAt = Date.now();
       jobs?.queue.start();
+      // Runs a previous process left under way: finish their sync steps, queue what is ready.
+      flows
+        ?.recover(startedAt)
+        .then((n) => n > 0 && logger.info({ runs: n }, 'resumed unfinished flow runs'))
+        .catch((err: unknown) => logger.error({ err: String(err) }, 'flow recovery failed'));
     },
     beginShutdown() {
       shuttingDown = true;
@@ -414,6 +464,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       traffic?.stop();
       observability?.stop();
       hub.closeAll(1001, 'server shutting down');
+      queueMetrics?.stop();
       if (jobs) await jobs.queue.drain(jobs.drainMs);
     },
   };

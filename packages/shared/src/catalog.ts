@@ -2,6 +2,7 @@
 // from the config file (YAML or JSON); the console shows the effective policies from the same types.
 import { z } from 'zod';
 import { AlertNotifySchema, AlertRuleSchema } from './alerts';
+import { FlowSchema } from './flows';
 import { ErrorKindSchema, NameSchema } from './upstreams';
 
 const ms = (max = 3_600_000) => z.number().int().min(0).max(max);
@@ -268,46 +269,9 @@ export const ViewSchema = z
   .strict();
 export type ViewConfig = z.infer<typeof ViewSchema>;
 
-/** A value from the flow's input or an earlier step's result: `${input.email}`, `${steps.create-user.id}`. */
-const FlowCallSchema = z
-  .object({
-    integration: NameSchema,
-    operation: NameSchema,
-    /** Path parameters; strings may hold `${...}` references. */
-    params: z.record(z.string(), z.string()).optional(),
-    /** The JSON body; strings anywhere in it may hold `${...}` references. */
-    body: z.unknown().optional(),
-  })
-  .strict();
-
-export const FlowRetrySchema = z
-  .object({
-    /** Job attempts in all (each attempt also runs the operation's own retry policy). */
-    maxAttempts: z.number().int().min(1).max(20).default(5),
-    baseDelayMs: ms(600_000).default(1_000),
-    maxDelayMs: ms(3_600_000).default(60_000),
-  })
-  .strict();
-
-export const FlowStepSchema = FlowCallSchema.extend({
-  /** `sync` steps run in declaration order while the request waits; `async` steps are queued jobs, started together afterwards. */
-  mode: z.enum(['sync', 'async']).default('async'),
-  /** When a critical step fails for good, the flow compensates the steps that succeeded. */
-  critical: z.boolean().default(false),
-  /** The undo of this step, run (as a job) when a later critical step fails for good. */
-  compensate: FlowCallSchema.optional(),
-  retry: FlowRetrySchema.prefault({}),
-}).strict();
-export type FlowStepConfig = z.infer<typeof FlowStepSchema>;
-
-export const FlowSchema = z
-  .object({
-    steps: z
-      .record(NameSchema, FlowStepSchema)
-      .refine((s) => Object.keys(s).length > 0, 'declare at least one step'),
-  })
-  .strict();
-export type FlowConfig = z.infer<typeof FlowSchema>;
+// Flows are declared here and defined in ./flows (their runs' contracts live there too).
+export { FlowRetrySchema, FlowSchema, FlowStepSchema } from './flows';
+export type { FlowConfig, FlowStepConfig } from './flows';
 
 export const WebhookSourceSchema = z
   .object({
@@ -320,6 +284,11 @@ export const WebhookSourceSchema = z
     secretsEnv: z.array(SecretRef).min(1).max(5),
     /** Signed timestamps further than this from our clock are refused (replay defence). */
     toleranceSeconds: z.number().int().min(1).max(3_600).default(300),
+    /**
+     * What a verified event starts, by event type (`*` for any other): a flow of this catalog,
+     * with the event as its input and the delivery id as its idempotency key.
+     */
+    flows: z.record(z.string().min(1).max(200), NameSchema).optional(),
   })
   .strict();
 export type WebhookSourceConfig = z.infer<typeof WebhookSourceSchema>;

@@ -15,6 +15,8 @@ export const errorCodes = [
   'unsupported_media_type',
   'rate_limited',
   'not_ready',
+  /** An upstream provider failed the request for good (502). */
+  'upstream_failed',
   'internal',
 ] as const;
 

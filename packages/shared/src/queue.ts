@@ -1,6 +1,6 @@
 // Contracts of the job queue, its dead letters, flow runs and the inbound webhook log.
 import { z } from 'zod';
-import { ErrorKindSchema, NameSchema } from './upstreams';
+import { ErrorKindSchema } from './upstreams';
 
 /**
  * Why one attempt at a job failed: an upstream failure kind, or one of the queue's own —
@@ -167,58 +167,17 @@ export const DiscardResultSchema = z
   .object({ count: z.number().int().nonnegative(), ids: z.array(z.string()) })
   .meta({ id: 'DiscardResult' });
 
-// --- Flows ------------------------------------------------------------------------------------
+// --- Flows: defined in ./flows, re-exported for the callers that read them here ---------------
 
-export const FlowStepStatusSchema = z.enum([
-  'pending',
-  'running',
-  'succeeded',
-  'failed',
-  'compensating',
-  'compensated',
-  'compensation_failed',
-]);
-
-export const FlowStepStateSchema = z
-  .object({
-    step: NameSchema,
-    status: FlowStepStatusSchema,
-    jobId: z.string().nullable(),
-    attempts: z.number().int().nonnegative(),
-    result: z.unknown().optional(),
-    error: z
-      .object({ kind: z.string(), message: z.string(), provider: z.string().optional() })
-      .optional(),
-    updatedAt: z.number(),
-  })
-  .meta({ id: 'FlowStepState' });
-export type FlowStepState = z.infer<typeof FlowStepStateSchema>;
-
-export const FlowRunStatusSchema = z.enum(['running', 'succeeded', 'failed', 'compensated']);
-
-export const FlowRunSchema = z
-  .object({
-    id: z.string(),
-    flow: NameSchema,
-    idempotencyKey: z.string(),
-    status: FlowRunStatusSchema,
-    input: z.unknown(),
-    steps: z.array(FlowStepStateSchema),
-    createdAt: z.number(),
-    updatedAt: z.number(),
-  })
-  .meta({ id: 'FlowRun' });
-export type FlowRun = z.infer<typeof FlowRunSchema>;
-
-export const FlowRunListSchema = z
-  .object({ items: z.array(FlowRunSchema) })
-  .meta({ id: 'FlowRunList' });
-
-export const SignupRequestSchema = z
-  .object({ name: z.string().trim().min(1).max(100), email: z.email() })
-  .strict()
-  .meta({ id: 'SignupRequest' });
-export type SignupRequest = z.infer<typeof SignupRequestSchema>;
+export {
+  FlowRunListSchema,
+  FlowRunSchema,
+  FlowRunStatusSchema,
+  FlowStepStateSchema,
+  FlowStepStatusSchema,
+  SignupRequestSchema,
+} from './flows';
+export type { FlowRun, FlowStepState, SignupRequest } from './flows';
 
 // --- Inbound webhooks -------------------------------------------------------------------------
 
@@ -245,6 +204,8 @@ export const WebhookLogEntrySchema = z
     bodyBytes: z.number().int().nonnegative(),
     /** The job that processes it, for accepted deliveries. */
     jobId: z.string().nullable(),
+    /** What processing it triggered, once its job ran (e.g. `analytics/track payment.received`). */
+    triggered: z.string().nullable().default(null),
   })
   .meta({ id: 'WebhookLogEntry' });
 export type WebhookLogEntry = z.infer<typeof WebhookLogEntrySchema>;

@@ -1,6 +1,7 @@
 // Messages carried by the live streams (SSE at /api/stream and WebSocket at /api/ws): same bytes on both.
 import { z } from 'zod';
 import { BreakerStateSchema } from './events';
+import { FlowRunSchema } from './flows';
 import { ErrorKindSchema, NameSchema } from './upstreams';
 
 // --- topics ---
@@ -10,7 +11,7 @@ import { ErrorKindSchema, NameSchema } from './upstreams';
  * Families: `integrations` (all integrations, one message a second) and `integration:<name>` (one
  * integration). New families (metrics seconds, alerts, queue) are added here with their messages.
  */
-export const topicFamilies = ['integrations', 'integration:'] as const;
+export const topicFamilies = ['integrations', 'integration:', 'flows', 'queue'] as const;
 
 export const TopicSchema = z
   .string()
@@ -18,9 +19,11 @@ export const TopicSchema = z
   .refine(
     (topic) =>
       topic === 'integrations' ||
+      topic === 'flows' ||
+      topic === 'queue' ||
       (topic.startsWith('integration:') &&
         NameSchema.safeParse(topic.slice('integration:'.length)).success),
-    { message: 'unknown topic: use `integrations` or `integration:<name>`' },
+    { message: 'unknown topic: use `integrations`, `integration:<name>`, `flows` or `queue`' },
   );
 export type Topic = z.infer<typeof TopicSchema>;
 
@@ -109,10 +112,48 @@ export const IntegrationSampleMessageSchema = z.object({
 });
 export type IntegrationSampleMessage = z.infer<typeof IntegrationSampleMessageSchema>;
 
+/** A flow run as it is now, on the `flows` topic, each time one of its steps changes. */
+export const FlowRunMessageSchema = z.object({
+  type: z.literal('flow.run'),
+  seq: z.number().int().positive(),
+  topic: z.literal('flows'),
+  at: z.number(),
+  run: FlowRunSchema,
+  ...snapshotField,
+});
+export type FlowRunMessage = z.infer<typeof FlowRunMessageSchema>;
+
+const jobCount = z.number().int().nonnegative();
+
+/** The job queue over one second, on the `queue` topic. */
+export const QueueSampleMessageSchema = z.object({
+  type: z.literal('queue.sample'),
+  seq: z.number().int().positive(),
+  topic: z.literal('queue'),
+  /** Start of the one-second window, epoch milliseconds. */
+  at: z.number(),
+  /** Jobs waiting or running now. */
+  depth: jobCount,
+  running: jobCount,
+  /** Jobs that succeeded, and that went to the dead-letter queue, during the second. */
+  completedPerSecond: jobCount,
+  failedPerSecond: jobCount,
+  /** Dead letters waiting for an operator now. */
+  deadLetters: jobCount,
+  byType: z.record(
+    z.string(),
+    z.object({ depth: jobCount, completed: jobCount, failed: jobCount, deadLetters: jobCount }),
+  ),
+  ...snapshotField,
+});
+export type QueueSampleMessage = z.infer<typeof QueueSampleMessageSchema>;
+
 /** Messages that carry a sequence number and a topic, and go through the replay buffer. */
 export const SequencedMessageSchema = z.discriminatedUnion('type', [
   SampleMessageSchema,
   IntegrationSampleMessageSchema,
+  FlowRunMessageSchema,
+  QueueSampleMessageSchema,
 ]);
 export type SequencedMessage = z.infer<typeof SequencedMessageSchema>;
 
@@ -140,6 +181,8 @@ export const StreamMessageSchema = z.discriminatedUnion('type', [
   HelloMessageSchema,
   SampleMessageSchema,
   IntegrationSampleMessageSchema,
+  FlowRunMessageSchema,
+  QueueSampleMessageSchema,
 ]);
 export type StreamMessage = z.infer<typeof StreamMessageSchema>;
 

@@ -11,6 +11,7 @@ import {
   type ParsedNode,
 } from 'yaml';
 import type { z } from 'zod';
+import { checkFlowReferences } from '../flows/flow-references';
 import { checkCatalogReferences, type CatalogProblem } from './catalog-references';
 import { ConfigError } from './config';
 
@@ -68,7 +69,7 @@ export function parseCatalog(text: string, fileName: string): Catalog {
 
   const parsed = CatalogSchema.safeParse(data);
   if (!parsed.success) return fail(parsed.error.issues.flatMap(toProblems).map(locate));
-  const problems = checkCatalogReferences(parsed.data);
+  const problems = [...checkCatalogReferences(parsed.data), ...checkFlowReferences(parsed.data)];
   if (problems.length > 0) return fail(problems.map(locate));
   return parsed.data;
 }

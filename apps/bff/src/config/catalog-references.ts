@@ -101,7 +101,7 @@ export function checkCatalogReferences(catalog: Catalog): CatalogProblem[] {
   return problems;
 }
 
-type Report = (path: PropertyKey[], message: string, at?: 'key') => void;
+export type Report = (path: PropertyKey[], message: string, at?: 'key') => void;
 
 function checkIntegration(
   catalog: Catalog,
@@ -218,7 +218,7 @@ function checkIntegration(
 }
 
 /** The named operation, or `undefined` after reporting which of the two names dangles. */
-function resolveOperation(
+export function resolveOperation(
   catalog: Catalog,
   integrationName: string,
   operationName: string,
@@ -244,7 +244,7 @@ function resolveOperation(
 }
 
 /** A cycle in the "waits for" graph, as the ids along it, or `undefined`. */
-function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
+export function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
   const done = new Set<string>();
   const visit = (id: string, trail: string[]): string[] | undefined => {
     const seen = trail.indexOf(id);
@@ -265,7 +265,7 @@ function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
 }
 
 /** ` (did you mean x?)` for a near miss, else ` (known: a, b, c)`. */
-function suggest(name: string, known: string[]): string {
+export function suggest(name: string, known: string[]): string {
   if (known.length === 0) return '';
   const near = known
     .map((k) => ({ k, d: editDistance(name, k) }))

@@ -43,6 +43,8 @@ const EnvSchema = z.object({
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
   SWITCHBOARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** How long a worker's claim on a job holds before another may take it (a crashed worker's jobs wait this long). */
+  SWITCHBOARD_QUEUE_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   /** Path to the catalog file (YAML or JSON); unset in sandbox mode means the sandbox's own catalog. */
   SWITCHBOARD_CONFIG: z.string().min(1).optional(),
   /** SQLite files, signing keys: everything the embedded default persists. */
@@ -113,6 +115,8 @@ export type Config = {
   healthChecks: boolean;
   logLevel: z.infer<typeof EnvSchema>['SWITCHBOARD_LOG_LEVEL'];
   shutdownGraceMs: number;
+  /** The queue's job lease: how long until a job held by a dead worker runs again. */
+  queueLeaseMs: number;
   /** The catalog file to load with `loadCatalogFile`, when one is configured. */
   configFile: string | undefined;
   dataDir: string;
@@ -201,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     healthChecks: e.SWITCHBOARD_HEALTH_CHECKS,
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
+    queueLeaseMs: e.SWITCHBOARD_QUEUE_LEASE_MS,
     configFile: e.SWITCHBOARD_CONFIG,
     dataDir: e.SWITCHBOARD_DATA_DIR,
     adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,

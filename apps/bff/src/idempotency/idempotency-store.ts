@@ -15,7 +15,10 @@ export type BeginResult =
   | { state: 'done'; fingerprint: string; response: StoredResponse };
 
 export interface IdempotencyStore {
-  /** Atomically claims the key unless a live (unexpired) record holds it. */
+  /**
+   * Atomically claims the key unless a live (unexpired) record holds it. `expiresAt` bounds the
+   * claim while the request runs: a process that died mid-request leaves a claim that lapses then.
+   */
   begin(
     scope: string,
     key: string,
@@ -23,7 +26,8 @@ export interface IdempotencyStore {
     now: number,
     expiresAt: number,
   ): Promise<BeginResult>;
-  complete(scope: string, key: string, response: StoredResponse): Promise<void>;
+  /** Stores the response, kept until `expiresAt`. */
+  complete(scope: string, key: string, response: StoredResponse, expiresAt: number): Promise<void>;
   /** Forgets the key (the handler failed in a way worth retrying). */
   release(scope: string, key: string): Promise<void>;
   /** Deletes expired records; returns how many. */

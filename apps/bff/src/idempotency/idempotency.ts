@@ -9,6 +9,11 @@ export interface IdempotencyOptions {
   store: IdempotencyStore;
   /** How long a key is remembered. */
   ttlMs: number;
+  /**
+   * How long a request may hold its key while it runs; after that the key is free again (the
+   * process that held it died mid-request). Default 60 s; keep it above the longest request.
+   */
+  lockMs?: number;
   /** Epoch milliseconds. */
   now: () => number;
   /** Keys are per caller: two users sending the same key never see each other's responses. */
@@ -33,6 +38,7 @@ async function sha256(text: string): Promise<string> {
 export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppEnv> {
   if (!(options.ttlMs > 0)) throw new Error('idempotency: ttlMs must be positive');
   const { store, ttlMs, now } = options;
+  const lockMs = Math.min(options.lockMs ?? 60_000, ttlMs);
   return async function honourIdempotencyKey(c, next) {
     const key = c.req.header('idempotency-key');
     if (key === undefined || !changing.has(c.req.method)) return next();
@@ -47,7 +53,7 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
     const fingerprint = await sha256(`${c.req.method} ${c.req.path}\n${body}`);
     const scope = options.scope(c);
     const at = now();
-    const begun = await store.begin(scope, key, fingerprint, at, at + ttlMs);
+    const begun = await store.begin(scope, key, fingerprint, at, at + lockMs);
     if (begun.state !== 'started' && begun.fingerprint !== fingerprint)
       return errorResponse(
         c,
@@ -87,10 +93,11 @@ export function idempotency(options: IdempotencyOptions): MiddlewareHandler<AppE
       const value = c.res.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    await store.complete(scope, key, {
-      status: c.res.status,
-      headers,
-      body: await c.res.clone().text(),
-    });
+    await store.complete(
+      scope,
+      key,
+      { status: c.res.status, headers, body: await c.res.clone().text() },
+      at + ttlMs,
+    );
   };
 }

@@ -39,6 +39,7 @@ export interface Observability {
 /** Live state of one integration from the engine, the same figures GET /api/integrations shows. */
 export function integrationGauges(
   engine: UpstreamEngine,
+  queueState?: (name: string) => { queueDepth: number; deadLetters: number } | undefined,
 ): (name: string) => IntegrationGauges | undefined {
   return (name) => {
     const integration = engine.integrations.get(name);
@@ -49,6 +50,7 @@ export function integrationGauges(
       distanceToTrip: breaker.distanceToTrip,
       bulkhead: integration.bulkhead.snapshot(),
       rateLimitHeadroom: integration.limiter.snapshot().headroom,
+      ...queueState?.(name),
     };
   };
 }
@@ -66,6 +68,8 @@ export function createObservability(
     logger: Logger;
     /** Epoch milliseconds. */
     now: () => number;
+    /** Queue depth and dead letters of the jobs calling each integration, when there is a queue. */
+    queueState?: (name: string) => { queueDepth: number; deadLetters: number } | undefined;
   },
 ): Observability {
   const { logger, now } = deps;
@@ -86,7 +90,7 @@ export function createObservability(
   let pending: Promise<unknown>[] = [];
   const metrics = createMetricsEngine({
     integrations,
-    integrationState: integrationGauges(deps.engine),
+    integrationState: integrationGauges(deps.engine, deps.queueState),
     now,
     onSecond(second) {
       const stored = deps.metricsStore

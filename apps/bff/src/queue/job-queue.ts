@@ -3,12 +3,14 @@
 import type { Job, JobAttempt, QueueStats } from '@switchboard/shared/queue';
 import type { Logger } from '../http/logger';
 import { backoffDelay } from './backoff';
-import type { ClaimedJob, JobStore } from './job-store';
+import type { ClaimedJob, JobStore, NewJob } from './job-store';
 import { diffPayload } from './payload-diff';
 import {
   isJobFailure,
   type BackoffPolicy,
+  type EnqueueOptions,
   type JobHandler,
+  type JobSettled,
   type JobSuccess,
   type Queue,
   type WorkerOptions,
@@ -79,6 +81,16 @@ export function createJobQueue(options: JobQueueOptions): Queue {
   const defaultBackoff = options.defaultBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
   const newId = options.newId ?? (() => crypto.randomUUID());
   const workers = new Map<string, Worker>();
+  const settledListeners = new Set<(event: JobSettled) => void>();
+  const settled = (event: JobSettled) => {
+    for (const listener of settledListeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        logger.error({ err: String(err) }, 'a queue listener failed');
+      }
+    }
+  };
   let running = false;
   let draining = false;
   const loops: Promise<void>[] = [];
@@ -185,12 +197,13 @@ export function createJobQueue(options: JobQueueOptions): Queue {
         free();
       }
       const provider = success?.provider ?? job.integration ?? undefined;
-      await store.settle(
+      const held = await store.settle(
         job.id,
         claimed.leaseToken,
         record({ outcome: 'ok', ...(provider !== undefined && { provider }) }),
         { status: 'succeeded' },
       );
+      if (held) settled({ type, jobId: job.id, outcome: 'succeeded' });
     } catch (err) {
       const failure = isJobFailure(err) ? err : undefined;
       const attempt = record({
@@ -207,8 +220,9 @@ export function createJobQueue(options: JobQueueOptions): Queue {
             status: 'queued',
             runAt: clock.now() + backoffDelay(claimed.backoff, attemptNo, random),
           } as const);
-      const settled = await store.settle(job.id, claimed.leaseToken, attempt, next);
-      if (settled && exhausted) {
+      const held = await store.settle(job.id, claimed.leaseToken, attempt, next);
+      if (held) settled({ type, jobId: job.id, outcome: exhausted ? 'dead' : 'retrying' });
+      if (held && exhausted) {
         logger.warn(
           { jobId: job.id, type, attempts: attemptNo, kind: attempt.errorKind },
           'job moved to the dead-letter queue',
@@ -227,7 +241,10 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     const free = worker.concurrency - worker.inFlight.size;
     if (free <= 0 || draining) return [];
     const { claimed, dead } = await store.claim(type, clock.now(), leaseMs, free);
-    for (const job of dead) await buried(worker, job);
+    for (const job of dead) {
+      settled({ type, jobId: job.id, outcome: 'dead' });
+      await buried(worker, job);
+    }
     return claimed.map((c) => {
       const lease: Lease = { claimed: c, controller: undefined, stopped: undefined };
       const free = () => {
@@ -269,28 +286,36 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     }
   }
 
+  const newJob = (o: EnqueueOptions, now: number): NewJob => ({
+    id: newId(),
+    type: o.type,
+    payload: o.payload ?? null,
+    idempotencyKey: o.idempotencyKey ?? null,
+    priority: o.priority ?? 0,
+    runAt: o.runAt ?? now + (o.delayMs ?? 0),
+    maxAttempts: o.maxAttempts ?? defaultMaxAttempts,
+    backoff: o.backoff ?? defaultBackoff,
+    integration: o.integration ?? null,
+    operation: o.operation ?? null,
+    createdAt: now,
+  });
+
   async function selectIds(selection: Parameters<Queue['deadLetters']['replay']>[0]) {
     return (await store.selectDead(selection)).map((j) => j.id);
   }
 
   const queue: Queue = {
     async enqueue(o) {
-      const now = clock.now();
-      const result = await store.insert({
-        id: newId(),
-        type: o.type,
-        payload: o.payload ?? null,
-        idempotencyKey: o.idempotencyKey ?? null,
-        priority: o.priority ?? 0,
-        runAt: o.runAt ?? now + (o.delayMs ?? 0),
-        maxAttempts: o.maxAttempts ?? defaultMaxAttempts,
-        backoff: o.backoff ?? defaultBackoff,
-        integration: o.integration ?? null,
-        operation: o.operation ?? null,
-        createdAt: now,
-      });
+      const result = await store.insert(newJob(o, clock.now()));
       if (result.created && running) wakeWorkers();
       return result;
+    },
+    async enqueueMany(list) {
+      if (list.length === 0) return [];
+      const now = clock.now();
+      const results = await store.insertMany(list.map((o) => newJob(o, now)));
+      if (results.some((r) => r.created) && running) wakeWorkers();
+      return results;
     },
     handle(type, handler, workerOptions: WorkerOptions = {}) {
       if (workers.has(type)) throw new Error(`a handler for ${type} is already registered`);
@@ -363,6 +388,11 @@ export function createJobQueue(options: JobQueueOptions): Queue {
         ),
         draining,
       };
+    },
+    depthByIntegration: () => store.depthByIntegration(),
+    onSettled(listener) {
+      settledListeners.add(listener);
+      return () => settledListeners.delete(listener);
     },
     deadLetters: {
       issues: () => store.deadIssues(),

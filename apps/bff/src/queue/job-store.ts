@@ -33,6 +33,8 @@ export interface ClaimedJob {
 export interface JobStore {
   /** Inserts the job unless one of the same type has the same idempotency key. */
   insert(job: NewJob): Promise<{ id: string; created: boolean }>;
+  /** `insert` for each job, in one transaction. */
+  insertMany(jobs: NewJob[]): Promise<Array<{ id: string; created: boolean }>>;
   /**
    * Claims up to `limit` due jobs of `type`, highest priority then earliest first: queued with
    * `runAt <= now`, or running with an expired lease. An expired lease counts as a failed attempt
@@ -57,6 +59,8 @@ export interface JobStore {
   /** The earliest `runAt` (or lease end) among jobs of `type` still to run. */
   nextDueAt(type: string): Promise<number | undefined>;
   counts(): Promise<Record<string, Partial<Record<JobStatus, number>>>>;
+  /** Queued + running (`depth`) and dead jobs per integration, for jobs that name one. */
+  depthByIntegration(): Promise<Record<string, { depth: number; dead: number }>>;
   deadIssues(): Promise<DeadLetterIssue[]>;
   listDead(filter: { issue?: string; limit: number }): Promise<Job[]>;
   selectDead(selection: DeadLetterSelection): Promise<Job[]>;

@@ -102,8 +102,20 @@ export interface DeadLetters {
   discard(selection: DeadLetterSelection, reason: string): Promise<string[]>;
 }
 
+/** One attempt settled: the job succeeded, will be retried, or went to the dead letters. */
+export interface JobSettled {
+  type: string;
+  jobId: string;
+  outcome: 'succeeded' | 'retrying' | 'dead';
+}
+
 export interface Queue {
   enqueue(options: EnqueueOptions): Promise<EnqueueResult>;
+  /**
+   * Enqueues several jobs at once, all or none (one durable commit: a flow's parallel steps cost
+   * one fsync, not one each). Results in the order given.
+   */
+  enqueueMany(options: EnqueueOptions[]): Promise<EnqueueResult[]>;
   /** Registers the handler for a job type; call before `start()`. */
   handle(type: string, handler: JobHandler, options?: WorkerOptions): void;
   get(id: string): Promise<Job | undefined>;
@@ -117,5 +129,9 @@ export interface Queue {
   /** Stops claiming and waits up to `timeoutMs` for jobs in flight; the rest are left to their leases. */
   drain(timeoutMs: number): Promise<{ abandoned: number }>;
   stats(): Promise<QueueStats>;
+  /** Jobs waiting or running, and dead letters, by the integration they call (for live metrics). */
+  depthByIntegration(): Promise<Record<string, { depth: number; dead: number }>>;
+  /** Listens to every settled attempt in this process (throughput metrics); returns the unsubscribe. */
+  onSettled(listener: (event: JobSettled) => void): () => void;
   readonly deadLetters: DeadLetters;
 }

@@ -6,6 +6,7 @@ import {
   ServerMessageSchema,
   type HelloMessage,
   type SampleMessage,
+  SequencedMessageSchema,
   type SequencedMessage,
   type ServerMessage,
   type StatusMessage,
@@ -255,9 +256,10 @@ function asSample(received: Received): SampleMessage {
 
 function asSequenced(received: Received): SequencedMessage {
   const { message } = received;
-  if (message.type !== 'integrations.sample' && message.type !== 'integration.sample')
-    throw new Error(`expected a sequenced message, got ${message.type}`);
-  return message;
+  // Every topic's messages are sequenced (integration samples, and flow runs and queue samples).
+  const sequenced = SequencedMessageSchema.safeParse(message);
+  if (!sequenced.success) throw new Error(`expected a sequenced message, got ${message.type}`);
+  return sequenced.data;
 }
 
 function asStatus(received: Received): StatusMessage {

@@ -193,6 +193,17 @@ function usersRoutes(app: Hono, context: ProviderContext): void {
       return { status: 201, body: user };
     }),
   );
+  // Deleting is the sign-up flow's compensation. A side effect like the others (once per key), so a
+  // test can tell an undo that ran once from one that ran twice.
+  app.delete('/v1/users/:id', (c) => {
+    const id = c.req.param('id');
+    const key = c.req.header('idempotency-key');
+    return context.state.effects.perform(key, `DELETE ${c.req.path}`, () => {
+      if (!created.delete(id))
+        return { status: 404, body: errorBody('not_found', `no user ${id}`) };
+      return { status: 200, body: { id, deleted: true } };
+    });
+  });
 }
 
 // --- Payments, email, analytics: one side-effecting operation each ---------------------------
@@ -559,6 +570,7 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
           list: { method: 'GET', path: '/v1/users' },
           get: { method: 'GET', path: '/v1/users/{id}' },
           create: write('/v1/users'),
+          delete: { method: 'DELETE', path: '/v1/users/{id}' },
         },
       },
       payments: {
@@ -669,5 +681,57 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
         },
       },
     },
+    flows: { signup: signupFlowConfig() },
   };
+}
+
+/**
+ * The sign-up flow: the user is created while the caller waits; the welcome email (with failover to
+ * the backup provider, as the email integration declares) and the analytics event are queued and
+ * run in parallel. The email is critical: a user who can never be reached is undone (deleted).
+ */
+export function signupFlowConfig(
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } = {
+    maxAttempts: 6,
+    baseDelayMs: 1_000,
+    maxDelayMs: 60_000,
+  },
+) {
+  return {
+    steps: {
+      'create-user': {
+        integration: 'users',
+        operation: 'create',
+        mode: 'sync',
+        critical: true,
+        body: { name: '${input.name}', email: '${input.email}' },
+        compensate: {
+          integration: 'users',
+          operation: 'delete',
+          params: { id: '${steps.create-user.id}' },
+        },
+        retry,
+      },
+      'welcome-email': {
+        integration: 'email',
+        operation: 'send',
+        critical: true,
+        body: {
+          to: '${input.email}',
+          subject: 'Welcome to Switchboard, ${input.name}',
+          text: 'Your account ${steps.create-user.id} is ready.',
+        },
+        retry,
+      },
+      'analytics-event': {
+        integration: 'analytics',
+        operation: 'track',
+        body: {
+          name: 'user.signed_up',
+          properties: { userId: '${steps.create-user.id}', email: '${input.email}' },
+        },
+        retry,
+      },
+    },
+  } as const;
 }

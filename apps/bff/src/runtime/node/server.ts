@@ -41,6 +41,7 @@ import type { WebhookSource } from '../../webhooks/webhooks.routes';
 import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteJobStore, openQueueDatabase } from './sqlite-queue';
 import { createSqliteWebhookLog } from './sqlite-webhook-log';
+import { createSqliteFlowStore } from './sqlite-flow-store';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -197,12 +198,15 @@ export async function startServer(
       store: createSqliteJobStore(queueDb),
       clock: { now: () => Date.now(), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
       logger,
+      leaseMs: config.queueLeaseMs,
     }),
     idempotency: idempotencyStore,
     idempotencyTtlMs: 24 * 3600_000,
     webhookLog: createSqliteWebhookLog(queueDb),
     webhookSources,
     drainMs: Math.max(0, config.shutdownGraceMs - 500),
+    // Main database (synchronous=NORMAL): run states; the work itself is in queue.db (decision 013).
+    flowStore: createSqliteFlowStore(db),
   };
   // --- end of the queue block ---------------------------------------------------------------------
   const pruneSessions = setInterval(() => {

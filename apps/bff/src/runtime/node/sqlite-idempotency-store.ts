@@ -31,6 +31,9 @@ interface Row {
 /** @example const store = createSqliteIdempotencyStore(openDatabase('.data')); */
 export function createSqliteIdempotencyStore(db: SqliteDatabase): IdempotencyStore {
   db.exec(schema);
+  // One process owns the embedded database: a claim still in flight when it opens belongs to a
+  // process that died mid-request (e.g. kill -9), so its client may retry with the same key now.
+  db.prepare("DELETE FROM idempotency_keys WHERE state = 'in_flight'").run();
   const q = {
     get: db.prepare<[string, string], Row>(
       'SELECT fingerprint, state, status, headers, body, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?',
@@ -40,8 +43,8 @@ export function createSqliteIdempotencyStore(db: SqliteDatabase): IdempotencySto
        VALUES (@scope, @key, @fingerprint, 'in_flight', @now, @expiresAt)`,
     ),
     complete: db.prepare(
-      `UPDATE idempotency_keys SET state = 'done', status = @status, headers = @headers, body = @body
-       WHERE scope = @scope AND key = @key`,
+      `UPDATE idempotency_keys SET state = 'done', status = @status, headers = @headers, body = @body,
+         expires_at = @expiresAt WHERE scope = @scope AND key = @key`,
     ),
     release: db.prepare<[string, string]>(
       'DELETE FROM idempotency_keys WHERE scope = ? AND key = ?',
@@ -70,8 +73,14 @@ export function createSqliteIdempotencyStore(db: SqliteDatabase): IdempotencySto
   const store: Sync<IdempotencyStore> = {
     begin: (scope, key, fingerprint, now, expiresAt) =>
       begin(scope, key, fingerprint, now, expiresAt) as ReturnType<Sync<IdempotencyStore>['begin']>,
-    complete(scope, key, response) {
-      q.complete.run({ scope, key, ...response, headers: JSON.stringify(response.headers) });
+    complete(scope, key, response, expiresAt) {
+      q.complete.run({
+        scope,
+        key,
+        ...response,
+        headers: JSON.stringify(response.headers),
+        expiresAt,
+      });
     },
     release(scope, key) {
       q.release.run(scope, key);

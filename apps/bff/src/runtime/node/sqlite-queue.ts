@@ -8,7 +8,7 @@ import type {
   JobStatus,
 } from '@switchboard/shared/queue';
 import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
-import type { ClaimedJob, JobStore } from '../../queue/job-store';
+import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
 import { openDatabase, type SqliteDatabase } from './sqlite';
 import { groupCommit } from './sqlite-group-commit';
 import { asyncPort, type Sync } from './sync-port';
@@ -219,6 +219,12 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
       `SELECT min(CASE status WHEN 'queued' THEN run_at ELSE lease_until END) AS at
        FROM jobs WHERE type = ? AND status IN ('queued', 'running')`,
     ),
+    byIntegration: db.prepare<[], { integration: string; depth: number; dead: number }>(
+      `SELECT integration, sum(status IN ('queued', 'running')) AS depth,
+         sum(status = 'dead') AS dead
+       FROM jobs WHERE integration IS NOT NULL AND status IN ('queued', 'running', 'dead')
+       GROUP BY integration`,
+    ),
     counts: db.prepare<[], { type: string; status: string; n: number }>(
       'SELECT type, status, count(*) AS n FROM jobs GROUP BY type, status',
     ),
@@ -353,8 +359,42 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
     return q.deadInIssue.all(issueParts(selection.issue)).map(toJob);
   };
 
+  const insertOne = (job: NewJob): { id: string; created: boolean } => {
+    const changes = q.insert.run(
+      job.id,
+      job.type,
+      JSON.stringify(job.payload),
+      job.idempotencyKey,
+      job.priority,
+      job.maxAttempts,
+      job.backoff.baseMs,
+      job.backoff.maxMs,
+      job.runAt,
+      job.integration,
+      job.operation,
+      job.createdAt,
+      job.createdAt,
+    ).changes;
+    if (changes > 0) return { id: job.id, created: true };
+    const existing =
+      job.idempotencyKey === null ? undefined : q.byKey.get(job.type, job.idempotencyKey);
+    if (!existing) throw new Error(`job ${job.id} could not be inserted`);
+    return { id: existing.id, created: false };
+  };
+
+  const insertAll = db.transaction((jobs: NewJob[]) => jobs.map(insertOne));
+
   const reads: Sync<
-    Pick<JobStore, 'get' | 'nextDueAt' | 'counts' | 'deadIssues' | 'listDead' | 'selectDead'>
+    Pick<
+      JobStore,
+      | 'get'
+      | 'nextDueAt'
+      | 'counts'
+      | 'depthByIntegration'
+      | 'deadIssues'
+      | 'listDead'
+      | 'selectDead'
+    >
   > = {
     get,
     nextDueAt: (type) => q.nextDue.get(type)?.at ?? undefined,
@@ -366,6 +406,10 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
       }
       return out;
     },
+    depthByIntegration: () =>
+      Object.fromEntries(
+        q.byIntegration.all().map((r) => [r.integration, { depth: r.depth, dead: r.dead }]),
+      ),
     deadIssues: (): DeadLetterIssue[] =>
       q.issues.all().map((r) => ({
         id: `${r.integration}/${r.operation}/${r.kind}`,
@@ -389,29 +433,9 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
 
   return {
     ...asyncPort(reads),
-    insert: (job) =>
-      write(() => {
-        const changes = q.insert.run(
-          job.id,
-          job.type,
-          JSON.stringify(job.payload),
-          job.idempotencyKey,
-          job.priority,
-          job.maxAttempts,
-          job.backoff.baseMs,
-          job.backoff.maxMs,
-          job.runAt,
-          job.integration,
-          job.operation,
-          job.createdAt,
-          job.createdAt,
-        ).changes;
-        if (changes > 0) return { id: job.id, created: true };
-        const existing =
-          job.idempotencyKey === null ? undefined : q.byKey.get(job.type, job.idempotencyKey);
-        if (!existing) throw new Error(`job ${job.id} could not be inserted`);
-        return { id: existing.id, created: false };
-      }),
+    insert: (job) => write(() => insertOne(job)),
+    // A savepoint inside the group transaction: a run's jobs land together or not at all.
+    insertMany: (jobs) => write(() => insertAll(jobs)),
     claim: (type, now, leaseMs, limit) => write(() => claim(type, now, leaseMs, limit)),
     extendLease: (id, token, leaseUntil) =>
       write(() => q.extend.run(leaseUntil, id, token).changes > 0),

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS webhook_log (
   job_id TEXT
 );
 CREATE INDEX IF NOT EXISTS webhook_log_source ON webhook_log (source, id);
+CREATE INDEX IF NOT EXISTS webhook_log_job ON webhook_log (job_id) WHERE job_id IS NOT NULL;
 `;
 
 interface Row {
@@ -30,12 +31,20 @@ interface Row {
   event_type: string | null;
   body_bytes: number;
   job_id: string | null;
+  triggered: string | null;
 }
 
 /** Appends are group-committed with the jobs (sqlite-group-commit.ts).
  * @example const log = createSqliteWebhookLog(openQueueDatabase('.data')); */
 export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
   db.exec(schema);
+  // Added after the first release of this table: databases created before get the column here.
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(webhook_log)').all();
+  if (!columns.some((c) => c.name === 'triggered'))
+    db.exec('ALTER TABLE webhook_log ADD COLUMN triggered TEXT');
+  const setTriggered = db.prepare<[string, string]>(
+    'UPDATE webhook_log SET triggered = ? WHERE job_id = ?',
+  );
   const insert = db.prepare(
     `INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, body_bytes, job_id)
      VALUES (@at, @source, @deliveryId, @outcome, @reason, @eventType, @bodyBytes, @jobId)`,
@@ -55,6 +64,7 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
       eventType: r.event_type,
       bodyBytes: r.body_bytes,
       jobId: r.job_id,
+      triggered: r.triggered,
     });
   const reads: Sync<Pick<WebhookLog, 'list'>> = {
     list: ({ source, limit }) =>
@@ -68,6 +78,10 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
     append: (entry) =>
       write(() => {
         insert.run(entry);
+      }),
+    setTriggered: (jobId, triggered) =>
+      write(() => {
+        setTriggered.run(triggered, jobId);
       }),
   };
 }
