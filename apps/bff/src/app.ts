@@ -23,6 +23,7 @@ import { requestLog } from './http/request-log';
 import { requireJson } from './http/require-json';
 import { createSampler } from './metrics/sampler';
 import { publishSamples } from './realtime/publish-samples';
+import { liveStateOf } from './integrations/live-state';
 import {
   createRealtimeRoutes,
   defaultRealtimeTuning,
@@ -388,7 +389,11 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     queue: jobs?.queue,
     start() {
       sampleTimer ??= setInterval(
-        () => publishSamples(hub, sampler.flush()),
+        () =>
+          publishSamples(hub, sampler.flush(), (name) => {
+            const integration = engine.integrations.get(name);
+            return integration && liveStateOf(integration, clock.now());
+          }),
         deps.sampleIntervalMs ?? 1000,
       );
       traffic?.start();

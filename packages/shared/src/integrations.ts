@@ -47,6 +47,17 @@ export const IntegrationStateSchema = z
   .meta({ id: 'IntegrationState' });
 export type IntegrationState = z.infer<typeof IntegrationStateSchema>;
 
+/**
+ * The parts of an integration's state that change while it runs: carried by the live stream's
+ * samples, so the console updates the REST answers it holds (GET /api/integrations) in place.
+ */
+export const IntegrationLiveStateSchema = IntegrationStateSchema.pick({
+  breaker: true,
+  bulkhead: true,
+  rateLimit: true,
+});
+export type IntegrationLiveState = z.infer<typeof IntegrationLiveStateSchema>;
+
 export const IntegrationListSchema = z
   .object({
     items: z.array(IntegrationStateSchema),

@@ -1,5 +1,6 @@
 // Messages carried by the live streams (SSE at /api/stream and WebSocket at /api/ws): same bytes on both.
 import { z } from 'zod';
+import { IntegrationLiveStateSchema } from './integrations';
 import { NameSchema } from './upstreams';
 
 // --- topics ---
@@ -60,6 +61,8 @@ export const IntegrationSampleSchema = z.object({
       max: z.number().nonnegative(),
     })
     .nullable(),
+  /** Breaker, bulkhead and rate limit at the end of the second (the same figures as the REST API). */
+  state: IntegrationLiveStateSchema.optional(),
 });
 export type IntegrationSample = z.infer<typeof IntegrationSampleSchema>;
 

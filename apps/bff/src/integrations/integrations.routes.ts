@@ -17,6 +17,7 @@ import { errorContent, jsonBody, jsonContent } from '../http/openapi';
 import type { RecentCalls } from '../metrics/recent-calls';
 import type { Clock } from '../resilience/clock';
 import type { IntegrationRuntime } from '../upstreams/upstream-engine';
+import { liveStateOf } from './live-state';
 
 const nameParam = z.object({ name: NameSchema });
 
@@ -99,28 +100,10 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
     return integration;
   };
   const stateOf = (i: IntegrationRuntime): IntegrationState => {
-    const b = i.breaker.snapshot();
-    const limiter = i.limiter.snapshot();
     return {
       name: i.name,
       capability: i.config.capability ?? null,
-      breaker: {
-        state: b.state,
-        forced: b.forced,
-        mode: b.mode,
-        consecutiveFailures: b.consecutiveFailures,
-        windowCalls: b.windowCalls,
-        windowFailures: b.windowFailures,
-        windowSlow: b.windowSlow,
-        failureRatio: b.failureRatio,
-        distanceToTrip: b.distanceToTrip,
-      },
-      bulkhead: i.bulkhead.snapshot(),
-      rateLimit: {
-        perSecond: limiter.perSecond,
-        headroom: limiter.headroom,
-        blockedForMs: Math.max(0, (limiter.blockedUntil ?? 0) - deps.clock.now()),
-      },
+      ...liveStateOf(i, deps.clock.now()),
       retryBudget: i.budget.snapshot(),
       policies: i.policies,
       operations: [...i.operations.values()].map((op) => ({
