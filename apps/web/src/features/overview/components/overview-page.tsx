@@ -9,8 +9,9 @@ import { OverviewTable } from './overview-table';
 
 export function OverviewPage() {
   const overview = useOverview();
-  const { messages$ } = useLiveStream();
-  const series$ = useMemo(() => liveSeries(messages$), [messages$]);
+  const stream = useLiveStream();
+  // Only the all-integrations topic: the connection does not carry per-integration messages for it.
+  const series$ = useMemo(() => liveSeries(stream.topic$('integrations')), [stream]);
   const series = useObservable(series$, emptySeries);
   const integrations = useMemo(() => [...series.latest.keys()], [series.latest]);
 
