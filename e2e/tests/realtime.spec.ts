@@ -85,12 +85,38 @@ async function recordPublished(page: Page, baseURL: string, topics: string) {
   };
 }
 
+/**
+ * Records every state/transport the indicator shows, from the page's first script on: transitions
+ * can be quicker than a test's polling.
+ */
+async function recordTransitions(page: Page) {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    Object.assign(window, { streamTransitions: seen });
+    const note = () => {
+      const el = document.querySelector<HTMLElement>('[data-testid="stream-status"]');
+      if (!el) return;
+      const entry = `${el.dataset.state ?? ''}/${el.dataset.transport ?? ''}`;
+      if (seen.at(-1) !== entry) seen.push(entry);
+    };
+    new MutationObserver(note).observe(document, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['data-state', 'data-transport'],
+    });
+  });
+  return async () =>
+    page.evaluate(() => (window as unknown as { streamTransitions: string[] }).streamTransitions);
+}
+
 test('falls back to SSE when the WebSocket cannot open, returns to it, and loses or repeats nothing', async ({
   signedIn: page,
   baseURL,
 }) => {
   test.setTimeout(90_000);
   const status = page.getByTestId('stream-status');
+  const transitions = await recordTransitions(page);
   let blocked = true;
   let refused = 0;
   await page.routeWebSocket(/\/api\/ws(\?|$)/, (ws) => {
@@ -134,6 +160,16 @@ test('falls back to SSE when the WebSocket cannot open, returns to it, and loses
       .toBeGreaterThan(back.lastSeq);
     const end = await readIndicator(page);
     expect(end.transport).toBe('websocket');
+    // The indicator went through each step: trying the socket, reconnecting, live on the SSE
+    // fallback, and live on the socket again.
+    const steps = await transitions();
+    const order = ['connecting/websocket', 'reconnecting/websocket', 'live/sse', 'live/websocket'];
+    const positions = order.map((step) => steps.indexOf(step));
+    expect(
+      positions.every((p) => p >= 0),
+      steps.join(' → '),
+    ).toBe(true);
+    expect(positions, steps.join(' → ')).toEqual(positions.toSorted((a, b) => a - b));
 
     // Same server run throughout; what the page delivered between the two readings is exactly
     // what the server published on its topics in that range: every number, once.
@@ -195,4 +231,39 @@ test('a WebSocket dropped by the network reconnects and resumes without losing o
   } finally {
     await published.stop();
   }
+});
+
+test('a socket that goes silent shows as stale, then is replaced by a fresh one that resumes', async ({
+  signedIn: page,
+}) => {
+  test.setTimeout(90_000);
+  const status = page.getByTestId('stream-status');
+  let silent = false;
+  let opened = 0;
+  await page.routeWebSocket(/\/api\/ws(\?|$)/, (ws) => {
+    opened += 1;
+    const mine = opened;
+    const server = ws.connectToServer();
+    // The first socket stalls: nothing from the server reaches the page any more (as when a
+    // network path dies without a close). Real server messages otherwise pass untouched.
+    server.onMessage((message) => {
+      if (!(silent && mine === 1)) ws.send(message);
+    });
+    ws.onMessage((message) => server.send(message));
+  });
+  await page.goto('/');
+  await expect(status).toHaveAttribute('data-state', 'live');
+  await expect(status).toHaveAttribute('data-transport', 'websocket');
+  await expect.poll(async () => (await readIndicator(page)).lastSeq).toBeGreaterThan(0);
+  const before = await readIndicator(page);
+  silent = true;
+  await expect(status).toHaveAttribute('data-state', 'stale', { timeout: 10_000 });
+  await expect(status).toHaveText(/^Stale: no data for \d/);
+  // Still silent at 15 s: the socket is taken for dead and a new one resumes.
+  await expect.poll(() => opened, { timeout: 20_000 }).toBe(2);
+  await expect(status).toHaveAttribute('data-state', 'live');
+  await expect
+    .poll(async () => (await readIndicator(page)).lastSeq, { timeout: 10_000 })
+    .toBeGreaterThan(before.lastSeq);
+  expect((await readIndicator(page)).epoch).toBe(before.epoch);
 });

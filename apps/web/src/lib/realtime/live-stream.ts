@@ -280,6 +280,7 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
       lastSeq = 0;
       topicSeq.clear();
       delivered = 0;
+      publishHealth();
     }
     // A snapshot skips what came before it on purpose (only each topic's latest follows, marked):
     // the resume point moves past it, so a later resume does not replay history.
