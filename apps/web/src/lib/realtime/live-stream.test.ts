@@ -213,6 +213,37 @@ describe('createLiveStream: WebSocket to SSE and back', () => {
   });
 });
 
+describe('createLiveStream: retry hints', () => {
+  it('reconnects at once when the browser is back online instead of waiting out the backoff', () => {
+    const t = setup({ wsAttemptsBeforeFallback: 10, backoff: { baseMs: 5_000, maxMs: 60_000 } });
+    collectAll(t);
+    expect(t.hintListeners()).toBe(1);
+    t.socket().fail();
+    expect(t.sockets).toHaveLength(1);
+    t.hint();
+    expect(t.sockets).toHaveLength(2);
+    // The backoff timer it replaced is gone: no second socket when it would have fired.
+    t.advance(20_000);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it('tries the socket at once while on SSE, and stops listening once nothing is watched', () => {
+    const t = setup({ lingerMs: 0 });
+    const { subscription } = collectAll(t);
+    t.socket().fail();
+    t.advance(1_000);
+    t.socket().fail();
+    t.source().open();
+    t.hint();
+    expect(t.sockets).toHaveLength(3);
+    t.socket().open();
+    expect(t.source().closed).toBe(true);
+    subscription.unsubscribe();
+    t.advance(1);
+    expect(t.hintListeners()).toBe(0);
+  });
+});
+
 describe('createLiveStream: topics', () => {
   it('shares one observable per topic and subscribes the connection to the union of watched topics', () => {
     const t = setup({ lingerMs: 1_000 });

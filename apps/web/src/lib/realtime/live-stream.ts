@@ -76,6 +76,11 @@ export interface StreamPlatform {
   clearTimeout: (handle: unknown) => void;
   random: () => number;
   now: () => number;
+  /**
+   * Calls `listener` when a retry now is worth it (the browser came back online, or the tab became
+   * visible again) instead of waiting out a long backoff; returns the unsubscribe.
+   */
+  onRetryHint?: (listener: () => void) => () => void;
 }
 
 export interface LiveStreamOptions {
@@ -134,6 +139,17 @@ const browserPlatform = (): StreamPlatform => ({
   clearTimeout: (handle) => window.clearTimeout(handle as number),
   random: Math.random,
   now: Date.now,
+  onRetryHint(listener) {
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') listener();
+    };
+    window.addEventListener('online', listener);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.removeEventListener('online', listener);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  },
 });
 
 /** EventSource.CLOSED, spelled out so the module loads where EventSource is not defined. */
@@ -342,12 +358,36 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     );
   };
 
+  /** The reconnection waiting in the `reconnect` timer, so a retry hint can run it at once. */
+  let pendingReconnect: (() => void) | undefined;
   const reconnectLater = (fn: () => void) => {
     delayMs = nextBackoff(delayMs, backoff, platform.random);
     reconnects += 1;
     setState('reconnecting');
-    schedule('reconnect', fn, delayMs);
+    pendingReconnect = fn;
+    schedule(
+      'reconnect',
+      () => {
+        pendingReconnect = undefined;
+        fn();
+      },
+      delayMs,
+    );
   };
+  /** Back online or visible again: reconnect now, or try the socket now if on the SSE fallback. */
+  const retryNow = () => {
+    if (!running) return;
+    const waiting = pendingReconnect;
+    if (waiting && timers.reconnect !== undefined) {
+      cancel('reconnect');
+      pendingReconnect = undefined;
+      waiting();
+    } else if (fallback && !socket) {
+      cancel('probe');
+      openSocket();
+    }
+  };
+  let stopRetryHints: (() => void) | undefined;
 
   // --- WebSocket ---
   const send = (connection: SocketConnection, message: ClientMessage) =>
@@ -539,12 +579,16 @@ export function createLiveStream(options: LiveStreamOptions): LiveStream {
     delayMs = 0;
     activeAt = platform.now();
     setState(lastSeq === 0 ? 'connecting' : 'reconnecting', 'websocket');
+    stopRetryHints = platform.onRetryHint?.(retryNow);
     openSocket();
     schedule('watchdog', watchdog, 1_000);
   };
   const stop = () => {
     running = false;
     for (const name of Object.keys(timers) as Array<keyof typeof timers>) cancel(name);
+    pendingReconnect = undefined;
+    stopRetryHints?.();
+    stopRetryHints = undefined;
     dropSocket();
     closeSource();
     fallback = false;

@@ -90,6 +90,7 @@ export function createTestPlatform(random = () => 0.5) {
   const sources: FakeSource[] = [];
   const timers = new Set<Timer>();
   let now = 1_000_000;
+  const hints = new Set<() => void>();
   const platform: StreamPlatform = {
     createWebSocket: (url) => {
       const socket = new FakeSocket(url);
@@ -111,6 +112,10 @@ export function createTestPlatform(random = () => 0.5) {
     },
     random,
     now: () => now,
+    onRetryHint: (listener) => {
+      hints.add(listener);
+      return () => hints.delete(listener);
+    },
   };
   /** Moves the clock forward, firing due timers in order (and the ones they set, if due). */
   const advance = (ms: number) => {
@@ -139,6 +144,11 @@ export function createTestPlatform(random = () => 0.5) {
     socket: () => last(sockets),
     source: () => last(sources),
     pendingTimers: () => [...timers].map((t) => t.at - now),
+    /** The browser says a retry is worth it now (online again, tab visible). */
+    hint: () => {
+      for (const listener of [...hints]) listener();
+    },
+    hintListeners: () => hints.size,
   };
 }
 
