@@ -1,29 +1,24 @@
-// The changing part of an integration's state (breaker, bulkhead, rate limit), read from its runtime:
-// one reading for the REST answers and the live stream, so the two never disagree.
-import type { IntegrationLiveState } from '@switchboard/shared/integrations';
-import type { IntegrationRuntime } from '../upstreams/upstream-engine';
+// The live state of one integration as the per-second stream sample carries it: breaker, rate-limit
+// headroom and operator switches, so every console follows them within a second of a change.
+import type { SampleState } from '../metrics/sampler';
+import type { UpstreamEngine } from '../upstreams/upstream-engine';
 
-/** @example liveStateOf(engine.integrations.get('payments'), clock.now()) */
-export function liveStateOf(integration: IntegrationRuntime, now: number): IntegrationLiveState {
-  const b = integration.breaker.snapshot();
-  const limiter = integration.limiter.snapshot();
+/** @example createSampler(names, Date.now, (name) => sampleStateOf(engine, name)); */
+export function sampleStateOf(engine: UpstreamEngine, name: string): SampleState | undefined {
+  const integration = engine.integrations.get(name);
+  if (!integration) return undefined;
+  const breaker = integration.breaker.snapshot();
+  const pinned =
+    integration.controls.provider === 'backup' ||
+    [...integration.operations.keys()].some(
+      (op) => engine.providerOf(integration, op) === 'backup',
+    );
   return {
-    breaker: {
-      state: b.state,
-      forced: b.forced,
-      mode: b.mode,
-      consecutiveFailures: b.consecutiveFailures,
-      windowCalls: b.windowCalls,
-      windowFailures: b.windowFailures,
-      windowSlow: b.windowSlow,
-      failureRatio: b.failureRatio,
-      distanceToTrip: b.distanceToTrip,
-    },
-    bulkhead: integration.bulkhead.snapshot(),
-    rateLimit: {
-      perSecond: limiter.perSecond,
-      headroom: limiter.headroom,
-      blockedForMs: Math.max(0, (limiter.blockedUntil ?? 0) - now),
-    },
+    breaker: breaker.state,
+    forced: breaker.forced,
+    distanceToTrip: breaker.distanceToTrip,
+    rateLimitHeadroom: integration.limiter.headroom(),
+    enabled: integration.controls.enabled,
+    provider: pinned ? 'backup' : 'automatic',
   };
 }
