@@ -73,7 +73,7 @@ test('falls back to SSE when the WebSocket cannot open, and keeps the chart live
   signedIn: page,
 }) => {
   // Refuse every socket the page opens: the console must switch to Server-Sent Events.
-  await page.routeWebSocket('**/api/ws', (ws) =>
+  await page.routeWebSocket(/\/api\/ws(\?|$)/, (ws) =>
     ws.close({ code: 1011, reason: 'blocked by test' }),
   );
   await page.goto('/');

@@ -181,7 +181,9 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
 
   app.openapi(streamRoute, (c) => {
     const query = c.req.valid('query');
-    const resume = parseResumePoint(query.resume ?? c.req.header('last-event-id'));
+    // The browser's own reconnect sends Last-Event-ID but repeats the URL it was opened with: the
+    // header, when present, names a later point than a `?resume=` in that URL.
+    const resume = parseResumePoint(c.req.header('last-event-id') ?? query.resume);
     const topics = topicsOf(query.topics);
     const { sessionId } = principalOf(c);
     let cleanup = () => {};

@@ -521,6 +521,27 @@ describe('GET /api/stream (SSE)', () => {
     }
   });
 
+  it('prefers Last-Event-ID to a ?resume= in the URL (the browser reconnects with its first URL)', async () => {
+    const { hub } = running().switchboard;
+    const first = await openSse(baseUrl(), '/api/stream');
+    const hello = asHello(await first.nextMessage());
+    await first.close();
+    const older = hub.publish(bulkSample(0, 1)).seq;
+    const newer = hub.publish(bulkSample(1, 1)).seq;
+    const resumed = await openSse(
+      baseUrl(),
+      `/api/stream?resume=${formatResumePoint(hello.epoch, older - 1)}`,
+      { 'last-event-id': formatResumePoint(hello.epoch, older) },
+    );
+    try {
+      expect(asHello(await resumed.nextMessage()).sync).toBe('replay');
+      // Only what followed the header's point: `older` itself is not sent again.
+      expect(asSequenced(await resumed.nextMessage()).seq).toBe(newer);
+    } finally {
+      await resumed.close();
+    }
+  });
+
   it('refuses a malformed ?resume= or ?topics= with 400 validation_failed', async () => {
     for (const [query, path] of [
       ['resume=12', 'resume'],

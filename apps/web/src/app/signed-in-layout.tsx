@@ -10,6 +10,7 @@ import { useAuth } from '../lib/auth/auth-context';
 import { useHasRole } from '../lib/auth/require-role';
 import { UserMenu } from '../lib/auth/user-menu';
 import { createLiveStream } from '../lib/realtime/live-stream';
+import { syncIntegrationQueries } from '../lib/realtime/query-sync';
 import { RealtimeProvider } from '../lib/realtime/realtime-context';
 import { StreamStatus } from '../lib/realtime/stream-status';
 import { createQueryClient } from '../lib/query-client';
@@ -47,11 +48,13 @@ export function SignedInLayout({ children }: { children: ReactNode }) {
   useEffect(() => onSessionEnd(() => queryClient.clear()), [onSessionEnd, queryClient]);
   const isAdmin = useHasRole('admin');
 
-  // Stay connected on every page, so a revoked session is noticed wherever the user is.
+  // Stay connected on every page, so a revoked session is noticed wherever the user is; live
+  // integration state flows into the query cache, so REST answers and live data agree.
+  useEffect(() => stream.hold(), [stream]);
   useEffect(() => {
-    const subscription = stream.messages$.subscribe();
+    const subscription = syncIntegrationQueries(stream, queryClient);
     return () => subscription.unsubscribe();
-  }, [stream]);
+  }, [stream, queryClient]);
 
   return (
     <QueryClientProvider client={queryClient}>
