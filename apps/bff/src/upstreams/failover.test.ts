@@ -28,10 +28,11 @@ beforeAll(async () => {
     const { email, 'email-backup': backup } = sandbox.integrations;
     if (!email || !backup) throw new Error('the sandbox catalog lost its email integrations');
     // One attempt per call, a 300 ms timeout, and a breaker that opens after 3 failures and
-    // probes after 200 ms.
+    // probes after 2 s: long enough that a loaded CI machine still makes its "while open" call
+    // inside the open window, short enough to wait for the probe.
     const fast = policies({
       timeout: { totalMs: 300 },
-      breaker: { threshold: 3, halfOpenAfterMs: 200 },
+      breaker: { threshold: 3, halfOpenAfterMs: 2000 },
     });
     return {
       ...sandbox,
@@ -91,6 +92,7 @@ describe('failover from email to email-backup', () => {
     await waitFor(
       async () => (await h().integration('email')).breaker.state === 'half-open' || undefined,
       'the email breaker to half-open',
+      10_000,
     );
     const back = await send();
     expect(back).toMatchObject({ ok: true, provider: 'email', attempts: 1 });
