@@ -160,10 +160,8 @@ describe('failover from email to email-backup', () => {
     expect(await h().requests('email-backup')).toBe(backupRequests);
   });
 
-  // BUG (design): failoverKinds (upstream-engine.ts:70) includes `timeout` and `network` for every
-  // operation, so a POST whose primary acted but whose answer was lost is sent again to the backup:
-  // the message goes out twice (an Idempotency-Key does not help: keys are per provider).
-  // See the report.
+  // A non-idempotent call whose primary may have acted (a timeout, a lost answer) must not be sent
+  // again to the backup: keys are per provider, so the message would go out twice.
   it('does not send a message twice: no failover after a timeout in which email may have acted', async () => {
     // email queues the message, then trickles its answer out for longer than the 300 ms timeout.
     await h().setFaults('email', { slowBodyMs: 2_000, latencyMs: 0, jitterMs: 0 });
