@@ -136,9 +136,12 @@ class ViewRun {
     const refused = deps.client.refuseAtOnce?.(request);
     if (refused) return toSection(source, refused, startedAtMs);
     const controller = this.sourceController();
-    const outcome = await deps.client
-      .call({ ...request, signal: controller.signal })
-      .finally(() => this.controllers.delete(controller));
+    let outcome: CallOutcome;
+    try {
+      outcome = await deps.client.call({ ...request, signal: controller.signal });
+    } finally {
+      this.controllers.delete(controller);
+    }
     if (outcome.ok) this.data.set(source.id, outcome.data);
     return toSection(source, outcome, startedAtMs);
   }
