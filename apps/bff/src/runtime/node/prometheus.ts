@@ -49,12 +49,15 @@ interface RenderedValue {
 }
 
 /**
- * Series by the label values in the metric's own label order: a key built without sorting. A
- * label set is checked against the label names when its series is created, so a wrong name still
- * fails loudly (as prom-client does), but only once.
+ * Series found by the label values in the metric's own label order, one map per label: label
+ * values are mostly the catalog's own strings, whose hashes are cached, so a lookup neither builds
+ * nor hashes a key. A label set is checked against the label names when its series is created, so
+ * a wrong name still fails loudly, as in prom-client.
  */
 abstract class LabelledMetric<S extends Series> {
-  protected readonly series = new Map<string, S>();
+  /** Nested maps, one level per label name; the last level holds the series. */
+  private readonly root = new Map<string, unknown>();
+  protected readonly all: S[] = [];
 
   constructor(
     readonly name: string,
@@ -63,16 +66,25 @@ abstract class LabelledMetric<S extends Series> {
   ) {}
 
   protected seriesOf(labels: Labels): S {
-    let key = '';
-    for (const name of this.labelNames) key += `${labels[name] ?? ''}\u0000`;
-    let s = this.series.get(key);
+    const names = this.labelNames;
+    let level = this.root;
+    const last = names.length - 1;
+    for (let i = 0; i < last; i++) {
+      const value = labels[names[i] ?? ''] ?? '';
+      let next = level.get(value) as Map<string, unknown> | undefined;
+      if (next === undefined) level.set(value, (next = new Map<string, unknown>()));
+      level = next;
+    }
+    const leaf = last < 0 ? '' : (labels[names[last] ?? ''] ?? '');
+    let s = level.get(leaf) as S | undefined;
     if (s === undefined) {
       for (const name of Object.keys(labels)) {
-        if (!this.labelNames.includes(name))
+        if (!names.includes(name))
           throw new Error(`Added label "${name}" is not included in initial labelset`);
       }
       s = this.create({ ...labels });
-      this.series.set(key, s);
+      level.set(leaf, s);
+      this.all.push(s);
     }
     return s;
   }
@@ -94,7 +106,7 @@ class FastCounter extends LabelledMetric<Series & { value: number }> implements 
 
   get() {
     const values: RenderedValue[] = [];
-    for (const s of this.series.values()) values.push({ labels: s.labels, value: s.value });
+    for (const s of this.all) values.push({ labels: s.labels, value: s.value });
     return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
   }
 }
@@ -112,7 +124,7 @@ class FastGauge extends LabelledMetric<Series & { value: number }> implements Me
 
   get() {
     const values: RenderedValue[] = [];
-    for (const s of this.series.values()) values.push({ labels: s.labels, value: s.value });
+    for (const s of this.all) values.push({ labels: s.labels, value: s.value });
     return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' };
   }
 }
@@ -154,7 +166,7 @@ class FastHistogram extends LabelledMetric<HistogramSeries> implements MetricHis
   get() {
     const values: RenderedValue[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const s of this.series.values()) {
+    for (const s of this.all) {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += s.counts[i] ?? 0;
