@@ -108,11 +108,20 @@ async function fanOutPart(stops: Array<{ stop(): Promise<void> }>): Promise<void
   const stack = await startFanOutStack({ server: serverCore, upstreams: upstreamCore });
   stops.push(stack);
   const { switchboard, peer } = stack;
+  // A view whose sources failed fast would look cheap: make sure all five answer first.
+  const viewUrl = `${switchboard.info.bff}/api/views/overview`;
+  const check = await request(viewUrl, { headers: sessionHeaders(viewUrl) });
+  const body = (await check.body.json()) as { sources?: Record<string, { status: string }> };
+  const statuses = Object.values(body.sources ?? {}).map((s) => s.status);
+  if (check.statusCode !== 200 || statuses.length !== 5 || statuses.some((s) => s !== 'ok'))
+    throw new Error(
+      `the fan-out view is not healthy: HTTP ${check.statusCode}, ${statuses.join(', ')}`,
+    );
   report(
     'Fan-out over 5 upstreams at 20 ms (16 connections, 3 s a path)',
     await measure(
       {
-        view: { url: `${switchboard.info.bff}/api/views/overview`, pid: switchboard.pid },
+        view: { url: viewUrl, pid: switchboard.pid },
         peer: { url: `${peer.info.url}/fanout`, pid: peer.pid },
       },
       { concurrency: 16, durationMs: 3000 },
