@@ -20,7 +20,17 @@ export async function startChild<T>(
   const path = fileURLToPath(new URL(script, import.meta.url));
   const child: ChildProcess = spawn(
     'taskset',
-    ['-c', String(core), process.execPath, '--import', 'tsx', path, ...args],
+    [
+      '-c',
+      String(core),
+      process.execPath,
+      // Extra Node flags for the servers only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      path,
+      ...args,
+    ],
     {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -2,7 +2,7 @@
 import { isUpstreamError, type UpstreamError } from './upstream-error';
 
 /** @example expect((await catchUpstreamError(() => call())).kind).toBe('timeout'); */
-export async function catchUpstreamError(run: () => Promise<unknown>): Promise<UpstreamError> {
+export async function catchUpstreamError(run: () => unknown): Promise<UpstreamError> {
   try {
     await run();
   } catch (err) {

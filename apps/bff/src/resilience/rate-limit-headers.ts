@@ -41,10 +41,6 @@ export function readRateLimitHeaders(
     policyPerSecond: null,
     retryAfterMs: null,
   };
-  const referenceTime = () => {
-    const date = Date.parse(headers.get('date') ?? '');
-    return Number.isNaN(date) ? wallNow() : date;
-  };
 
   let policyName: string | null = null;
   const policy = headers.get('ratelimit-policy');
@@ -93,8 +89,9 @@ export function readRateLimitHeaders(
     out.remaining = toNumber(headers.get('x-ratelimit-remaining'));
     const reset = toNumber(headers.get('x-ratelimit-reset'));
     if (reset !== null) {
-      if (reset > 1e12) out.resetMs = Math.max(0, reset - referenceTime());
-      else if (reset > 1e9) out.resetMs = Math.max(0, reset * 1000 - referenceTime());
+      if (reset > 1e12) out.resetMs = Math.max(0, reset - referenceTime(headers, wallNow));
+      else if (reset > 1e9)
+        out.resetMs = Math.max(0, reset * 1000 - referenceTime(headers, wallNow));
       else out.resetMs = seconds(reset);
     }
   }
@@ -105,11 +102,17 @@ export function readRateLimitHeaders(
       if (/^\d+(\.\d+)?$/.test(retryAfter)) out.retryAfterMs = Number(retryAfter) * 1000;
       else {
         const at = Date.parse(retryAfter);
-        if (!Number.isNaN(at)) out.retryAfterMs = Math.max(0, at - referenceTime());
+        if (!Number.isNaN(at)) out.retryAfterMs = Math.max(0, at - referenceTime(headers, wallNow));
       }
     }
   }
   return out;
+}
+
+/** The provider's own clock when it sent a Date, else ours (a function, not a per-call closure). */
+function referenceTime(headers: ResponseHeaders, wallNow: () => number): number {
+  const date = Date.parse(headers.get('date') ?? '');
+  return Number.isNaN(date) ? wallNow() : date;
 }
 
 interface Member {

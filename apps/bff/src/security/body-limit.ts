@@ -57,6 +57,10 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler<App
   };
 
   return async function limitBodySize(c, next) {
+    // A GET or HEAD request has no body to limit (a web Request of those methods cannot carry
+    // one), and asking for it builds the whole web Request on Node: skip them outright.
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
     const size = typeof maxBytes === 'number' ? maxBytes : maxBytes(c);
     return limiterFor(size)(c, next);
   };

@@ -94,6 +94,22 @@ export interface IpAddress {
  * parseIp('::FFFF:10.0.0.1')?.text; // '10.0.0.1'
  */
 export function parseIp(text: string): IpAddress | undefined {
+  // Every request parses its peer's address (twice: client address and TLS check), and most come
+  // from a few addresses (a proxy, a load balancer): remember recent answers. Bounded, so a flood
+  // from many addresses costs a clear now and then, not memory.
+  const known = parsed.get(text);
+  if (known !== undefined || parsed.has(text)) return known;
+  if (parsed.size >= parsedCapacity) parsed.clear();
+  const ip = parseIpUncached(text);
+  if (ip) Object.freeze(ip);
+  parsed.set(text, ip);
+  return ip;
+}
+
+const parsedCapacity = 1024;
+const parsed = new Map<string, IpAddress | undefined>();
+
+function parseIpUncached(text: string): IpAddress | undefined {
   const v4 = parseIpv4(text);
   if (v4 !== undefined) return { version: 4, value: v4, text: formatIpv4(v4) };
   const v6 = parseIpv6(text);

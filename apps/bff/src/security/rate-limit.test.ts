@@ -32,6 +32,8 @@ function appWith(...policies: Partial<RateLimitOptions>[]) {
   });
   // A handler that builds its own Response: the headers must still be there.
   app.get('/raw', () => new Response('raw'));
+  // A Response with immutable headers (as fetch() returns): the headers must still be added.
+  app.get('/immutable', () => Response.redirect('http://localhost/elsewhere', 302));
   const get = (client?: string, path = '/') =>
     app.request(path, { headers: client === undefined ? {} : { 'x-test-client': client } });
   return { get, handled: () => handled };
@@ -115,6 +117,14 @@ describe('rateLimit', () => {
     const { get } = appWith({});
     const res = await get('a', '/raw');
     expect(await res.text()).toBe('raw');
+    expect(res.headers.get('ratelimit')).toMatch(/^"ip";r=2;t=\d+$/);
+  });
+
+  it('keeps its headers on a Response whose headers are immutable', async () => {
+    const { get } = appWith({});
+    const res = await get('a', '/immutable');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('http://localhost/elsewhere');
     expect(res.headers.get('ratelimit')).toMatch(/^"ip";r=2;t=\d+$/);
   });
 

@@ -180,7 +180,7 @@ describe('OAuth 2 client credentials', () => {
       transport,
     });
     const requests = Array.from({ length: 20 }, request);
-    await Promise.all(requests.map((r) => authenticator.apply(r, never)));
+    await Promise.all(requests.map((r) => Promise.resolve(authenticator.apply(r, never))));
     expect(calls).toHaveLength(1);
     expect(new Set(requests.map((r) => r.headers.authorization))).toEqual(
       new Set(['Bearer tok-1']),

@@ -14,8 +14,11 @@ export interface AuthRequest {
 }
 
 export interface Authenticator {
-  /** Adds credentials to `request.headers`; may fetch an OAuth token first (bounded by `signal`). */
-  apply: (request: AuthRequest, signal: AbortSignal) => Promise<void>;
+  /**
+   * Adds credentials to `request.headers`; may fetch an OAuth token first (bounded by `signal`).
+   * Types that need no wait return nothing, so the caller skips an await on every call.
+   */
+  apply: (request: AuthRequest, signal: AbortSignal) => Promise<void> | void;
   /**
    * Forgets a cached OAuth token after the upstream answered 401; a no-op for other types. Pass
    * the Authorization header that was refused: when many calls fail together, only the first
@@ -98,13 +101,12 @@ export function createAuthenticator(
 ): Authenticator {
   switch (auth.type) {
     case 'none':
-      return { apply: () => Promise.resolve(), invalidate: () => {} };
+      return { apply: () => {}, invalidate: () => {} };
     case 'api-key': {
       deps.secrets.get(auth.secretEnv);
       return {
         apply: function applyApiKey(request) {
           setHeader(request.headers, auth.header, deps.secrets.get(auth.secretEnv));
-          return Promise.resolve();
         },
         invalidate: () => {},
       };
@@ -114,7 +116,6 @@ export function createAuthenticator(
       return {
         apply: function applyBearer(request) {
           setHeader(request.headers, 'authorization', `Bearer ${deps.secrets.get(auth.tokenEnv)}`);
-          return Promise.resolve();
         },
         invalidate: () => {},
       };

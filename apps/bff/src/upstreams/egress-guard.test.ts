@@ -155,6 +155,16 @@ describe('createEgressGuard', () => {
     expect(refusal('api', 'https://api.example.com/v1//evil.example/x')).toMatch(/empty path/);
   });
 
+  it('checks a reused URL object again once it has changed, and per integration', () => {
+    const url = new URL('https://api.example.com/v1/users');
+    expect(() => guard.check('api', url)).not.toThrow();
+    url.hostname = 'evil.example';
+    expect(() => guard.check('api', url)).toThrow(/not an allowed host/);
+    url.hostname = 'api.example.com';
+    expect(() => guard.check('api', url)).not.toThrow();
+    expect(() => guard.check('nope', url)).toThrow(/no such integration/);
+  });
+
   it('refuses integrations it does not know', () => {
     expect(refusal('nope', 'https://api.example.com/v1')).toMatch(/no such integration/);
   });

@@ -69,12 +69,24 @@ export function createEgressGuard(integrations: Record<string, IntegrationConfig
     rules.set(name, rulesFor(integration));
   }
 
+  // The verdict depends only on the integration's rules and the URL, and most calls reuse one
+  // URL object per operation (the engine parses fixed URLs once): remember it per object, checked
+  // against the href in case the object was changed since.
+  const verdicts = new WeakMap<
+    URL,
+    { integration: string; href: string; reason: string | undefined }
+  >();
   return {
     check: function checkEgress(integration, url) {
-      const r = rules.get(integration);
-      if (!r) throw egressRefused(integration, 'no such integration in the catalog');
-      const reason = refusalReason(r, url);
-      if (reason !== undefined) throw egressRefused(integration, reason);
+      const href = url.href;
+      let verdict = verdicts.get(url);
+      if (verdict === undefined || verdict.integration !== integration || verdict.href !== href) {
+        const r = rules.get(integration);
+        if (!r) throw egressRefused(integration, 'no such integration in the catalog');
+        verdict = { integration, href, reason: refusalReason(r, url) };
+        verdicts.set(url, verdict);
+      }
+      if (verdict.reason !== undefined) throw egressRefused(integration, verdict.reason);
     },
   };
 }

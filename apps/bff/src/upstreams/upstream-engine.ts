@@ -7,7 +7,11 @@ import type {
   IntegrationConfig,
   OperationConfig,
 } from '@switchboard/shared/catalog';
-import type { BreakerState } from '@switchboard/shared/events';
+import type {
+  BreakerState,
+  UpstreamAttemptEvent,
+  UpstreamCallEvent,
+} from '@switchboard/shared/events';
 import type { ProviderMode } from '@switchboard/shared/integrations';
 import type { CacheResult, ErrorKind, SourceError } from '@switchboard/shared/upstreams';
 import { z } from 'zod';
@@ -18,13 +22,19 @@ import type { Clock } from '../resilience/clock';
 import { readRateLimitHeaders } from '../resilience/rate-limit-headers';
 import { createRateLimiter, type RateLimiter } from '../resilience/rate-limiter';
 import { createResponseCache, type ResponseCache } from '../resilience/response-cache';
-import { createRetry, createRetryBudget, type Retry, type RetryBudget } from '../resilience/retry';
+import {
+  createRetry,
+  createRetryBudget,
+  type Retry,
+  type RetryAttempt,
+  type RetryBudget,
+} from '../resilience/retry';
 import { isUpstreamError, UpstreamError } from '../resilience/upstream-error';
 import type { Authenticator } from './auth';
 import { EgressRefusal } from './egress-guard';
 import type { CallOutcome, CallRequest, UpstreamCaller } from './call-types';
 import { effectivePolicies } from './effective-policies';
-import type { HttpTransport, ResponseHeaders } from './http-transport';
+import type { HttpTransport, ResponseHeaders, TransportRequest } from './http-transport';
 import { spanId } from './trace';
 
 export interface UpstreamEngineDeps {
@@ -252,18 +262,18 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       };
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (request.idempotencyKey !== undefined) headers['idempotency-key'] = request.idempotencyKey;
-      await integration.auth.apply(
-        { method: op.config.method, url, headers, ...(body !== undefined && { body }) },
-        attemptSignal.signal,
-      );
-      const response = await deps.transport({
+      const outbound: TransportRequest = {
         integration: integration.name,
         url,
         method: op.config.method,
         headers,
-        ...(body !== undefined && { body }),
         signal: attemptSignal.signal,
-      });
+      };
+      if (body !== undefined) outbound.body = body;
+      // Auth types that need no wait return nothing: no await (and its microtask) on every call.
+      const applied = integration.auth.apply(outbound, attemptSignal.signal);
+      if (applied !== undefined) await applied;
+      const response = await deps.transport(outbound);
       limiter.observe(response.status, response.headers);
       if (response.status >= 400)
         throw statusError(integration, response.status, response.headers, deps.wallNow);
@@ -341,26 +351,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
                   idempotent: op.idempotent || request.idempotencyKey !== undefined,
                   signal: slotSignal,
                   ...(deadlineAt !== undefined && { deadlineAt }),
-                  onAttempt: (a) =>
-                    bus.publish({
-                      type: 'upstream.attempt',
-                      at: deps.wallNow() - a.durationMs,
-                      integration: integration.name,
-                      operation: op.name,
-                      attempt: a.attempt,
-                      outcome: a.error === undefined ? 'ok' : 'error',
-                      ...errorFields(a.error),
-                      latencyMs: a.durationMs,
-                      breaker: breakerState(integration.breaker),
-                      rateLimitHeadroom: headroomOf(integration),
-                      traceId: request.traceId,
-                      ...(request.synthetic && { synthetic: true as const }),
-                      ...(a.delayMs > 0 && { retryInMs: a.delayMs }),
-                      spanId: attemptSpanId,
-                      ...(request.parentSpanId !== undefined && {
-                        parentSpanId: request.parentSpanId,
-                      }),
-                    }),
+                  onAttempt: (a) => publishAttempt(integration, op, request, a, attemptSpanId),
                 },
               ),
             signal,
@@ -391,18 +382,29 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     }
   }
 
-  /** What a call ends as once the primary has answered or failed: its own answer, a fallback, or the backup's. */
-  async function settle(
+  /**
+   * What a call ends as once the primary has answered or failed: its own answer, a fallback, or
+   * the backup's. Synchronous unless the backup must be called: no promise on the common path.
+   */
+  function settle(
     integration: IntegrationRuntime,
     op: OperationRuntime,
     request: CallRequest,
     primary: Awaited<ReturnType<typeof callOne>>,
-  ): Promise<Settled> {
-    const base = { attempts: primary.attempts, cache: primary.cache, provider: integration.name };
+  ): Settled | Promise<Settled> {
     if (primary.ok) {
-      const degraded = primary.stale && { reason: primary.stale, via: 'stale' as const };
-      return { ok: true, data: primary.data, ...base, ...(degraded && { degraded }) };
+      // Field by field, in the order of the outcome (latencyMs is added last by `call`).
+      const settled: Settled = {
+        ok: true,
+        data: primary.data,
+        attempts: primary.attempts,
+        cache: primary.cache,
+        provider: integration.name,
+      };
+      if (primary.stale) settled.degraded = { reason: primary.stale, via: 'stale' };
+      return settled;
     }
+    const base = { attempts: primary.attempts, cache: primary.cache, provider: integration.name };
     const reason = toSourceError(primary.error);
     const plan = op.config.fallback;
     if (!plan || !mayFailOver(op, primary.error)) return { ok: false, error: reason, ...base };
@@ -419,6 +421,16 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     const backupOp = backup?.operations.get(plan.operation);
     if (!backup || !backupOp)
       throw new Error(`Unknown fallback ${plan.integration}.${plan.operation}`);
+    return failOver(primary, reason, backup, backupOp, request);
+  }
+
+  async function failOver(
+    primary: Awaited<ReturnType<typeof callOne>>,
+    reason: SourceError,
+    backup: IntegrationRuntime,
+    backupOp: OperationRuntime,
+    request: CallRequest,
+  ): Promise<Settled> {
     const second = await callOne(backup, backupOp, request);
     const tried = {
       attempts: primary.attempts + second.attempts,
@@ -487,10 +499,56 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       providerOf(integration, op.name) === 'backup'
         ? notTried(switchedErrors.get(integration.name))
         : await callOne(integration, op, request);
-    const { fallback, ...settled } = await settle(integration, op, request, primary);
-    const outcome: CallOutcome = { ...settled, latencyMs: clock.now() - started };
+    let settled = settle(integration, op, request, primary);
+    if (settled instanceof Promise) settled = await settled;
+    const latencyMs = clock.now() - started;
+    let outcome: CallOutcome;
+    let fallback: Settled['fallback'];
+    if (settled.fallback === undefined) {
+      // The common path: the settled object becomes the outcome, no copy.
+      outcome = settled as CallOutcome;
+      outcome.latencyMs = latencyMs;
+    } else {
+      const { fallback: used, ...rest } = settled;
+      fallback = used;
+      outcome = { ...rest, latencyMs };
+    }
     publishCall(integration, op, request, startedWall, outcome, fallback);
     return outcome;
+  }
+
+  /** Built field by field: spreads of `cond && {...}` cost more than the rest on every attempt. */
+  function publishAttempt(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: CallRequest,
+    a: RetryAttempt,
+    attemptSpanId: string,
+  ): void {
+    const event: UpstreamAttemptEvent = {
+      type: 'upstream.attempt',
+      at: deps.wallNow() - a.durationMs,
+      integration: integration.name,
+      operation: op.name,
+      attempt: a.attempt,
+      outcome: a.error === undefined ? 'ok' : 'error',
+      latencyMs: a.durationMs,
+      breaker: breakerState(integration.breaker),
+      rateLimitHeadroom: headroomOf(integration),
+      traceId: request.traceId,
+      spanId: attemptSpanId,
+    };
+    if (a.error !== undefined) {
+      if (!isUpstreamError(a.error)) event.kind = 'network';
+      else {
+        event.kind = a.error.kind;
+        if (a.error.details.httpStatus !== undefined) event.httpStatus = a.error.details.httpStatus;
+      }
+    }
+    if (request.synthetic) event.synthetic = true;
+    if (a.delayMs > 0) event.retryInMs = a.delayMs;
+    if (request.parentSpanId !== undefined) event.parentSpanId = request.parentSpanId;
+    bus.publish(event);
   }
 
   function publishCall(
@@ -501,28 +559,27 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     outcome: CallOutcome,
     fallback: Settled['fallback'],
   ): void {
-    bus.publish({
+    const event: UpstreamCallEvent = {
       type: 'upstream.call',
       at: startedWall,
       integration: integration.name,
       operation: op.name,
       outcome: outcome.ok ? 'ok' : 'error',
-      ...(outcome.ok
-        ? {}
-        : {
-            kind: outcome.error.kind,
-            ...(outcome.error.httpStatus !== undefined && { httpStatus: outcome.error.httpStatus }),
-          }),
       latencyMs: outcome.latencyMs,
       breaker: breakerState(integration.breaker),
       rateLimitHeadroom: headroomOf(integration),
       traceId: request.traceId,
-      ...(request.synthetic && { synthetic: true as const }),
       attempts: outcome.attempts,
       cache: outcome.cache,
       provider: outcome.provider,
-      ...(fallback && { fallback }),
-    });
+    };
+    if (!outcome.ok) {
+      event.kind = outcome.error.kind;
+      if (outcome.error.httpStatus !== undefined) event.httpStatus = outcome.error.httpStatus;
+    }
+    if (request.synthetic) event.synthetic = true;
+    if (fallback) event.fallback = fallback;
+    bus.publish(event);
   }
 
   function find(name: string): IntegrationRuntime {
@@ -561,15 +618,6 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
 
 function breakerState(breaker: CircuitBreaker): BreakerState {
   return breaker.state;
-}
-
-function errorFields(error: unknown): { kind?: ErrorKind; httpStatus?: number } {
-  if (error === undefined) return {};
-  if (!isUpstreamError(error)) return { kind: 'network' };
-  return {
-    kind: error.kind,
-    ...(error.details.httpStatus !== undefined && { httpStatus: error.details.httpStatus }),
-  };
 }
 
 function toSourceError(error: UpstreamError): SourceError {

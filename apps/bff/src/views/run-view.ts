@@ -10,6 +10,8 @@ export interface RunViewDeps {
   now: () => number;
 }
 
+/** Calling sources per abort signal; see {@link ViewRun}. */
+const sourcesPerSignal = 5;
 const succeeded = (s: SourceResult) =>
   s.status === 'ok' || s.status === 'stale' || s.status === 'fallback';
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -49,8 +51,11 @@ export async function runView(
  * The state of one view run. A class rather than closures: per view it allocates one object
  * instead of a handful of functions (each of which tsx's keepNames also renames at creation).
  *
- * One timer for the whole view, and one controller per source: the deadline aborts them all
- * itself, so no signal collects a listener per source (Node warns past ten on one signal). Armed
+ * One timer for the whole view, and one controller per group of up to five calling sources: the
+ * deadline aborts them all itself. A call in flight listens on its signal once or twice at a time
+ * (undici, and a queue or timer wait), so no signal collects more than the ten listeners Node
+ * allows without a warning, while a typical view builds one controller instead of one per source
+ * (a signal costs several µs to build on Node 20). Armed
  * by the first source that calls out: a view whose sources are all refused at once (open
  * breakers) builds no timer and no signal, and never reads the caller's (which, for an inbound
  * request on Node, is built on first read).
@@ -60,7 +65,9 @@ class ViewRun {
   private readonly traceId: string;
   private readonly parentSpanId: string | undefined;
   private readonly deadlineAt: number;
-  private readonly controllers = new Set<AbortController>();
+  private readonly controllers: AbortController[] = [];
+  /** Sources already sharing the newest controller. */
+  private sharing = 0;
   private stopReason: unknown;
   private armed: { timer: ReturnType<typeof setTimeout>; caller: AbortSignal } | undefined;
   private readonly results = new Map<string, Promise<SourceResult>>();
@@ -136,9 +143,7 @@ class ViewRun {
     const refused = deps.client.refuseAtOnce?.(request);
     if (refused) return toSection(source, refused, startedAtMs);
     const controller = this.sourceController();
-    const outcome = await deps.client
-      .call({ ...request, signal: controller.signal })
-      .finally(() => this.controllers.delete(controller));
+    const outcome = await deps.client.call({ ...request, signal: controller.signal });
     if (outcome.ok) this.data.set(source.id, outcome.data);
     return toSection(source, outcome, startedAtMs);
   }
@@ -154,9 +159,14 @@ class ViewRun {
 
   private sourceController(): AbortController {
     if (!this.armed) this.arm();
-    const controller = new AbortController();
-    if (this.stopReason !== undefined) controller.abort(this.stopReason);
-    this.controllers.add(controller);
+    let controller = this.controllers.at(-1);
+    if (controller === undefined || this.sharing >= sourcesPerSignal) {
+      controller = new AbortController();
+      if (this.stopReason !== undefined) controller.abort(this.stopReason);
+      this.controllers.push(controller);
+      this.sharing = 0;
+    }
+    this.sharing += 1;
     return controller;
   }
 

@@ -88,6 +88,13 @@ function handler(req: IncomingMessage, res: ServerResponse) {
   } else if (req.url === '/br') {
     res.writeHead(200, { 'content-encoding': 'br' });
     res.end(brotliCompressSync(body));
+  } else if (req.url === '/gzip-then-br') {
+    // Codings are listed in the order they were applied: gzip first, then br.
+    res.writeHead(200, { 'content-encoding': 'gzip, br' });
+    res.end(brotliCompressSync(gzipSync(body)));
+  } else if (req.url === '/corrupt') {
+    res.writeHead(200, { 'content-encoding': 'gzip' });
+    res.end('this is not gzip');
   } else if (req.url === '/bomb') {
     res.writeHead(200, { 'content-encoding': 'gzip' });
     res.end(gzipSync(Buffer.alloc(1_000_000)));
@@ -291,6 +298,23 @@ describe('createUndiciTransport: compression', () => {
         expect(seen.at(-1)?.acceptEncoding).toBe('gzip, br');
         expect(JSON.parse(response.body)).toMatchObject({ ok: true, path });
       }
+    } finally {
+      await close();
+    }
+  });
+
+  it('undoes stacked codings in reverse order, and refuses a body that does not decode', async () => {
+    const { transport, close } = createUndiciTransport();
+    try {
+      const stacked = await get(transport, undefined, `http://127.0.0.1:${httpPort}/gzip-then-br`);
+      expect(JSON.parse(stacked.body)).toMatchObject({ ok: true, path: '/gzip-then-br' });
+      const corrupt = await catchUpstreamError(() =>
+        get(transport, undefined, `http://127.0.0.1:${httpPort}/corrupt`),
+      );
+      expect([corrupt.kind, corrupt.message]).toEqual([
+        'parse',
+        'the response body is not valid gzip data',
+      ]);
     } finally {
       await close();
     }
