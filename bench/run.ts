@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark, one after the other; each prints its own figures.
 // `npx tsx run.ts <name>` runs one: fan-out, policy-overhead, breaker-open, cpu-per-request, ws,
-// sse or storm. The stream benchmarks (ws, sse, storm) run only when named.
+// sse, storm or console. The stream benchmarks (ws, sse, storm) and console run only when named.
 import { cpus } from 'node:os';
 import { breakerOpenBenchmark } from './breaker-open';
+import { consoleBenchmark } from './console';
 import { cpuPerRequestBenchmark } from './cpu-per-request';
 import { fanOutBenchmark } from './fan-out';
 import { policyOverheadBenchmark } from './policy-overhead';
@@ -19,6 +20,8 @@ const onRequest: Record<string, () => Promise<void>> = {
   ws: wsFanOutBenchmark,
   sse: sseFanOutBenchmark,
   storm: stormBenchmark,
+  /** A few minutes in Chromium: builds the console twice, then 2 variants × 60 s per page and round. */
+  console: consoleBenchmark,
 };
 
 const asked = process.argv.slice(2);
