@@ -1,12 +1,15 @@
 // `npm run bench`: every benchmark, one after the other; each prints its own figures.
 // `npx tsx run.ts <name>` runs one: fan-out, policy-overhead, breaker-open, cpu-per-request, ws,
-// sse, storm or console. The stream benchmarks (ws, sse, storm) and console run only when named.
+// sse, storm, console, queue or webhook-ingest. The stream, console, queue and webhook benchmarks run
+// only when named (minutes each; the queue one installs and starts redis-server).
 import { cpus } from 'node:os';
 import { breakerOpenBenchmark } from './breaker-open';
 import { consoleBenchmark } from './console';
 import { cpuPerRequestBenchmark } from './cpu-per-request';
 import { fanOutBenchmark } from './fan-out';
 import { policyOverheadBenchmark } from './policy-overhead';
+import { queueBenchmark } from './queue';
+import { webhookIngestBenchmark } from './webhook-ingest';
 import { sseFanOutBenchmark, stormBenchmark, wsFanOutBenchmark } from './ws-fanout';
 
 const benchmarks: Record<string, () => Promise<void>> = {
@@ -20,8 +23,9 @@ const onRequest: Record<string, () => Promise<void>> = {
   ws: wsFanOutBenchmark,
   sse: sseFanOutBenchmark,
   storm: stormBenchmark,
-  /** A few minutes in Chromium: builds the console twice, then 2 variants × 60 s per page and round. */
   console: consoleBenchmark,
+  queue: queueBenchmark,
+  'webhook-ingest': webhookIngestBenchmark,
 };
 
 const asked = process.argv.slice(2);

@@ -35,6 +35,7 @@ import { createTrafficGenerator } from './sandbox/traffic';
 import { compress } from 'hono/compress';
 import type { Catalog } from '@switchboard/shared/catalog';
 import { createIntegrationRoutes } from './integrations/integrations.routes';
+import { sampleStateOf } from './integrations/live-state';
 import { createRecentCalls } from './metrics/recent-calls';
 import {
   createObservability,
@@ -161,7 +162,9 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   const plans = new Map<string, ViewPlan>(
     Object.entries(catalog.views).map(([name, view]) => [name, planView(name, view)]),
   );
-  const sampler = createSampler(Object.keys(catalog.integrations), Date.now);
+  const sampler = createSampler(Object.keys(catalog.integrations), Date.now, (name) =>
+    sampleStateOf(engine, name),
+  );
   bus.subscribe(sampler.record);
   const calls = createRecentCalls(1000);
   bus.subscribe(calls.record);
@@ -305,7 +308,14 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   app.route('/', createViewRoutes({ client: engine, now, plans }));
   app.route(
     '/',
-    createIntegrationRoutes({ integrations: engine.integrations, calls, clock, audit: auth.audit }),
+    createIntegrationRoutes({
+      engine,
+      bus,
+      wallNow: Date.now,
+      calls,
+      clock,
+      audit: auth.audit,
+    }),
   );
   app.route(
     '/',

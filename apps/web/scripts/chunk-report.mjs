@@ -12,7 +12,8 @@ const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), '
 /** The route chunks, by the source file each one starts from. */
 const routes = {
   'sign-in': 'src/features/auth/components/sign-in-page.tsx',
-  overview: 'src/features/overview/components/overview-page.tsx',
+  overview: 'src/features/integrations/components/overview-page.tsx',
+  integration: 'src/features/integrations/components/integration-detail-page.tsx',
   'admin/users': 'src/features/admin/components/users-page.tsx',
   'admin/sessions': 'src/features/admin/components/sessions-page.tsx',
   'admin/audit': 'src/features/admin/components/audit-page.tsx',

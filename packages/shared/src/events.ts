@@ -82,11 +82,30 @@ export const AlertResolvedEventSchema = z.object({
 });
 export type AlertResolvedEvent = z.infer<typeof AlertResolvedEventSchema>;
 
+/**
+ * An operator changed how calls to an integration are made: the kill switch (`enabled`) or the
+ * provider switch (`provider`, for one operation or all of them). Breaker actions are
+ * `breaker.transition` events.
+ */
+export const IntegrationControlEventSchema = z.object({
+  type: z.literal('integration.control'),
+  at: z.number(),
+  integration: NameSchema,
+  control: z.enum(['kill-switch', 'provider']),
+  enabled: z.boolean(),
+  provider: z.enum(['automatic', 'backup']),
+  /** Set when the provider switch was for one operation. */
+  operation: NameSchema.optional(),
+  actor: z.string(),
+});
+export type IntegrationControlEvent = z.infer<typeof IntegrationControlEventSchema>;
+
 export const BusEventSchema = z.discriminatedUnion('type', [
   UpstreamAttemptEventSchema,
   UpstreamCallEventSchema,
   BreakerTransitionEventSchema,
   AlertFiredEventSchema,
   AlertResolvedEventSchema,
+  IntegrationControlEventSchema,
 ]);
 export type BusEvent = z.infer<typeof BusEventSchema>;

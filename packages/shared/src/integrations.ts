@@ -17,10 +17,23 @@ export const BreakerSnapshotSchema = z.object({
   distanceToTrip: z.number().int().nonnegative().nullable(),
 });
 
+/** Which provider serves an operation that has a backup: chosen by the breaker (`automatic`) or pinned to the backup by an operator. */
+export const ProviderModeSchema = z.enum(['automatic', 'backup']);
+export type ProviderMode = z.infer<typeof ProviderModeSchema>;
+
+/** Operator switches on an integration, as they stand. */
+export const IntegrationControlsSchema = z.object({
+  /** False while the kill switch is on: calls fail fast with kind `disabled` (or go to a backup). */
+  enabled: z.boolean(),
+  /** The integration-wide provider mode; operations may override it. */
+  provider: ProviderModeSchema,
+});
+
 export const IntegrationStateSchema = z
   .object({
     name: NameSchema,
     capability: z.string().nullable(),
+    controls: IntegrationControlsSchema,
     breaker: BreakerSnapshotSchema,
     bulkhead: z.object({
       active: z.number(),
@@ -41,6 +54,8 @@ export const IntegrationStateSchema = z
         method: HttpMethodSchema,
         path: z.string(),
         fallback: FallbackSchema.optional(),
+        /** The provider mode in force for this operation; present when it has a backup integration. */
+        provider: ProviderModeSchema.optional(),
       }),
     ),
   })
@@ -56,10 +71,30 @@ export const IntegrationListSchema = z
   .meta({ id: 'IntegrationList' });
 
 export const BreakerActionSchema = z
-  .object({ action: z.enum(['force-open', 'force-closed', 'release']) })
+  .object({
+    /** `reset` clears the failure counts (and closes an automatic breaker) without changing who holds it. */
+    action: z.enum(['force-open', 'force-closed', 'release', 'reset']),
+  })
   .strict()
   .meta({ id: 'BreakerAction' });
 export type BreakerAction = z.infer<typeof BreakerActionSchema>;
+
+/** The kill switch: `disable` makes every call fail fast without a request; `enable` undoes it. */
+export const KillSwitchActionSchema = z
+  .object({ action: z.enum(['disable', 'enable']) })
+  .strict()
+  .meta({ id: 'KillSwitchAction' });
+export type KillSwitchAction = z.infer<typeof KillSwitchActionSchema>;
+
+/**
+ * The provider switch: pin calls to the backup integration, or give the choice back to the breaker.
+ * Without `operation` it applies to every operation with a backup (and clears per-operation choices).
+ */
+export const ProviderSwitchSchema = z
+  .object({ mode: ProviderModeSchema, operation: NameSchema.optional() })
+  .strict()
+  .meta({ id: 'ProviderSwitch' });
+export type ProviderSwitch = z.infer<typeof ProviderSwitchSchema>;
 
 /** A recorded call, numbered so clients can ask for what came after the last one they saw. */
 export const RecentCallSchema = UpstreamCallEventSchema.extend({

@@ -1,6 +1,7 @@
 // Messages carried by the live streams (SSE at /api/stream and WebSocket at /api/ws): same bytes on both.
 import { z } from 'zod';
-import { NameSchema } from './upstreams';
+import { BreakerStateSchema } from './events';
+import { ErrorKindSchema, NameSchema } from './upstreams';
 
 // --- topics ---
 
@@ -57,9 +58,30 @@ export const IntegrationSampleSchema = z.object({
     .object({
       p50: z.number().nonnegative(),
       p95: z.number().nonnegative(),
+      p99: z.number().nonnegative().optional(),
       max: z.number().nonnegative(),
     })
     .nullable(),
+  /** Errors in the second by kind (absent from older servers). */
+  errorsByKind: z.partialRecord(ErrorKindSchema, z.number().int().nonnegative()).optional(),
+  /** Attempts beyond the first. */
+  retries: z.number().int().nonnegative().optional(),
+  /** Calls answered from the cache (fresh or stale). */
+  cacheHits: z.number().int().nonnegative().optional(),
+  /** Calls by the integration that answered (differs after failover). */
+  providers: z.record(NameSchema, z.number().int().nonnegative()).optional(),
+  /** Live state at the end of the second, so tiles follow breakers and operator switches. */
+  state: z
+    .object({
+      breaker: BreakerStateSchema,
+      forced: z.enum(['open', 'closed']).nullable(),
+      distanceToTrip: z.number().int().nonnegative().nullable(),
+      rateLimitHeadroom: z.number().min(0).max(1),
+      enabled: z.boolean(),
+      /** `backup` when any operation is pinned to its backup provider. */
+      provider: z.enum(['automatic', 'backup']),
+    })
+    .optional(),
 });
 export type IntegrationSample = z.infer<typeof IntegrationSampleSchema>;
 

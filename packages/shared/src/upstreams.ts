@@ -15,6 +15,8 @@ export const ErrorKindSchema = z.enum([
   'breaker_open',
   'bulkhead_full',
   'cancelled',
+  /** Refused without a request: an operator disabled the integration (kill switch) or switched the call to its backup. */
+  'disabled',
 ]);
 export type ErrorKind = z.infer<typeof ErrorKindSchema>;
 

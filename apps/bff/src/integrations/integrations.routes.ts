@@ -1,14 +1,18 @@
-// Operator API for integrations: their live state and effective policies, breaker controls, recent calls.
+// Operator API for integrations: their live state and effective policies; breaker, kill switch and
+// provider switch controls (audited, and published as events); recent calls.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   BreakerActionSchema,
   IntegrationListSchema,
   IntegrationStateSchema,
+  KillSwitchActionSchema,
+  ProviderSwitchSchema,
   RecentCallListSchema,
   type IntegrationState,
 } from '@switchboard/shared/integrations';
 import { NameSchema } from '@switchboard/shared/upstreams';
 import type { AuditLog } from '../auth/audit';
+import type { EventBus } from '../events/event-bus';
 import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
@@ -16,7 +20,7 @@ import { validationHook } from '../http/errors';
 import { errorContent, jsonBody, jsonContent } from '../http/openapi';
 import type { RecentCalls } from '../metrics/recent-calls';
 import type { Clock } from '../resilience/clock';
-import type { IntegrationRuntime } from '../upstreams/upstream-engine';
+import type { IntegrationRuntime, UpstreamEngine } from '../upstreams/upstream-engine';
 
 const nameParam = z.object({ name: NameSchema });
 
@@ -50,7 +54,8 @@ const getIntegration = createRoute({
 const controlBreaker = createRoute({
   method: 'post',
   path: '/api/integrations/{name}/breaker',
-  summary: "Force an integration's breaker open (isolate) or closed, or release it to automatic",
+  summary:
+    "Force an integration's breaker open (isolate) or closed, release it to automatic, or reset its counts",
   request: {
     params: nameParam,
     body: jsonBody(BreakerActionSchema),
@@ -59,6 +64,33 @@ const controlBreaker = createRoute({
     200: jsonContent(IntegrationStateSchema, 'The integration after the change'),
     400: errorContent('Invalid action'),
     404: errorContent('No such integration'),
+  },
+});
+
+const killSwitch = createRoute({
+  method: 'post',
+  path: '/api/integrations/{name}/kill-switch',
+  summary:
+    'Disable an integration (every call fails fast with kind `disabled`, no request is sent) or enable it again',
+  request: { params: nameParam, body: jsonBody(KillSwitchActionSchema) },
+  responses: {
+    200: jsonContent(IntegrationStateSchema, 'The integration after the change'),
+    400: errorContent('Invalid action'),
+    404: errorContent('No such integration'),
+  },
+});
+
+const switchProvider = createRoute({
+  method: 'post',
+  path: '/api/integrations/{name}/provider',
+  summary:
+    'Pin an integration (or one operation) to its backup provider, or give the choice back to the breaker',
+  request: { params: nameParam, body: jsonBody(ProviderSwitchSchema) },
+  responses: {
+    200: jsonContent(IntegrationStateSchema, 'The integration after the change'),
+    400: errorContent('Invalid switch'),
+    404: errorContent('No such integration or operation'),
+    409: errorContent('The integration or operation has no backup provider'),
   },
 });
 
@@ -80,16 +112,20 @@ const listCalls = createRoute({
 });
 
 export interface IntegrationRoutesDeps {
-  integrations: ReadonlyMap<string, IntegrationRuntime>;
+  engine: UpstreamEngine;
+  bus: EventBus;
+  /** Epoch milliseconds, for event timestamps. */
+  wallNow: () => number;
   audit: AuditLog;
   calls: RecentCalls;
   clock: Clock;
 }
 
 export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
-  const names = [...deps.integrations.keys()].sort();
+  const { engine } = deps;
+  const names = [...engine.integrations.keys()].sort();
   const find = (name: string) => {
-    const integration = deps.integrations.get(name);
+    const integration = engine.integrations.get(name);
     if (!integration)
       throw new AppError(
         404,
@@ -104,6 +140,7 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
     return {
       name: i.name,
       capability: i.config.capability ?? null,
+      controls: { enabled: i.controls.enabled, provider: i.controls.provider },
       breaker: {
         state: b.state,
         forced: b.forced,
@@ -123,14 +160,38 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
       },
       retryBudget: i.budget.snapshot(),
       policies: i.policies,
-      operations: [...i.operations.values()].map((op) => ({
-        name: op.name,
-        method: op.config.method,
-        path: op.config.path,
-        ...(op.config.fallback && { fallback: op.config.fallback }),
-      })),
+      operations: [...i.operations.values()].map((op) => {
+        const provider = engine.providerOf(i, op.name);
+        return {
+          name: op.name,
+          method: op.config.method,
+          path: op.config.path,
+          ...(op.config.fallback && { fallback: op.config.fallback }),
+          ...(provider && { provider }),
+        };
+      }),
     };
   };
+
+  const publishControl = (
+    i: IntegrationRuntime,
+    control: 'kill-switch' | 'provider',
+    actor: string,
+    operation?: string,
+  ) =>
+    deps.bus.publish({
+      type: 'integration.control',
+      at: deps.wallNow(),
+      integration: i.name,
+      control,
+      enabled: i.controls.enabled,
+      provider:
+        operation === undefined
+          ? i.controls.provider
+          : (engine.providerOf(i, operation) ?? 'automatic'),
+      ...(operation !== undefined && { operation }),
+      actor,
+    });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(listIntegrations, (c) => {
@@ -152,7 +213,8 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
       const from = integration.breaker.snapshot();
       if (action === 'force-open') integration.breaker.forceOpen();
       else if (action === 'force-closed') integration.breaker.forceClosed();
-      else integration.breaker.release();
+      else if (action === 'release') integration.breaker.release();
+      else integration.breaker.reset();
       await deps.audit.record({
         action: 'breaker.forced',
         actor: principalOf(c).username,
@@ -160,6 +222,51 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
         target: `integration:${integration.name}`,
         details: { action, from: { state: from.state, forced: from.forced } },
       });
+      return c.json(stateOf(integration), 200);
+    })
+    .openapi(killSwitch, async (c) => {
+      const integration = find(c.req.valid('param').name);
+      const { action } = c.req.valid('json');
+      const wasEnabled = integration.controls.enabled;
+      engine.setEnabled(integration.name, action === 'enable');
+      const actor = principalOf(c).username;
+      await deps.audit.record({
+        action: 'integration.toggled',
+        actor,
+        ip: c.get('clientIp'),
+        target: `integration:${integration.name}`,
+        details: { action, from: { enabled: wasEnabled } },
+      });
+      publishControl(integration, 'kill-switch', actor);
+      return c.json(stateOf(integration), 200);
+    })
+    .openapi(switchProvider, async (c) => {
+      const integration = find(c.req.valid('param').name);
+      const { mode, operation } = c.req.valid('json');
+      if (operation !== undefined && !integration.operations.has(operation))
+        throw new AppError(
+          404,
+          'not_found',
+          `${integration.name} has no operation "${operation}". Known: ${[...integration.operations.keys()].join(', ')}.`,
+        );
+      const before =
+        operation === undefined
+          ? integration.controls.provider
+          : engine.providerOf(integration, operation);
+      try {
+        engine.setProvider(integration.name, mode, operation);
+      } catch (err) {
+        throw new AppError(409, 'conflict', (err as Error).message, { cause: err });
+      }
+      const actor = principalOf(c).username;
+      await deps.audit.record({
+        action: 'provider.switched',
+        actor,
+        ip: c.get('clientIp'),
+        target: `integration:${integration.name}`,
+        details: { mode, ...(operation !== undefined && { operation }), from: before ?? null },
+      });
+      publishControl(integration, 'provider', actor, operation);
       return c.json(stateOf(integration), 200);
     })
     .openapi(listCalls, (c) => {

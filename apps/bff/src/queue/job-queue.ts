@@ -9,6 +9,7 @@ import {
   isJobFailure,
   type BackoffPolicy,
   type JobHandler,
+  type JobSuccess,
   type Queue,
   type WorkerOptions,
 } from './queue';
@@ -37,8 +38,31 @@ interface Worker {
   handler: JobHandler;
   concurrency: number;
   onDead: WorkerOptions['onDead'];
-  inFlight: Map<string, { done: Promise<void>; abort: AbortController }>;
+  inFlight: Map<string, { done: Promise<void>; lease: Lease }>;
 }
+
+/** A claimed job while its handler runs: what the shared heartbeat extends and can revoke. */
+interface Lease {
+  claimed: ClaimedJob;
+  /** Made when the handler first reads `signal` (most never do; AbortController is not free). */
+  controller: AbortController | undefined;
+  /** Why the job must stop (lease lost, drain bound), once it must. */
+  stopped: { reason: unknown } | undefined;
+}
+
+const signalOf = (lease: Lease): AbortSignal => {
+  if (!lease.controller) {
+    lease.controller = new AbortController();
+    if (lease.stopped) lease.controller.abort(lease.stopped.reason);
+  }
+  return lease.controller.signal;
+};
+
+const stopLease = (lease: Lease, reason: unknown) => {
+  if (lease.stopped) return;
+  lease.stopped = { reason };
+  lease.controller?.abort(reason);
+};
 
 /**
  * @example
@@ -58,15 +82,23 @@ export function createJobQueue(options: JobQueueOptions): Queue {
   let running = false;
   let draining = false;
   const loops: Promise<void>[] = [];
-  // Replaced on every wake-up: aborting it ends every idle worker's sleep.
+  // Replaced on every wake-up that finds a worker asleep: aborting it ends every idle worker's sleep.
   let wake = new AbortController();
+  let sleepers = 0;
   // Counts wake-ups, so a worker that was claiming when one came does not go to sleep past it.
   let wakeups = 0;
   const wakeWorkers = () => {
     wakeups += 1;
+    if (sleepers === 0) return;
     wake.abort();
     wake = new AbortController();
   };
+  // Every job in flight, across types: one heartbeat extends all their leases together (their
+  // extensions share a commit) instead of a timer and two AbortControllers per job.
+  const leases = new Set<Lease>();
+  // Every claimed job until its settle has committed (a job leaves `inFlight` before that).
+  const unsettled = new Set<Promise<void>>();
+  let heartbeatStop: AbortController | undefined;
 
   async function buried(worker: Worker, job: Job) {
     if (!worker.onDead) return;
@@ -77,8 +109,8 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     }
   }
 
-  /** Keeps the lease while the handler runs; stops when `stop` aborts. */
-  async function heartbeat(claimed: ClaimedJob, stop: AbortSignal, lost: AbortController) {
+  /** Keeps the leases of the jobs in flight; runs while there are any. */
+  async function heartbeat(stop: AbortSignal) {
     const every = Math.max(1, Math.floor(leaseMs / 3));
     for (;;) {
       try {
@@ -86,24 +118,47 @@ export function createJobQueue(options: JobQueueOptions): Queue {
       } catch {
         return;
       }
-      const held = await store.extendLease(
-        claimed.job.id,
-        claimed.leaseToken,
-        clock.now() + leaseMs,
+      const leaseUntil = clock.now() + leaseMs;
+      await Promise.all(
+        [...leases].map(async (lease) => {
+          const { job, leaseToken } = lease.claimed;
+          try {
+            if (!(await store.extendLease(job.id, leaseToken, leaseUntil)))
+              stopLease(lease, new Error('lease lost'));
+          } catch (err) {
+            // Kept running: if the lease does lapse, the settle is refused and the job redelivered.
+            logger.warn({ jobId: job.id, err: String(err) }, 'extending a job lease failed');
+          }
+        }),
       );
-      if (!held) {
-        lost.abort(new Error('lease lost'));
-        return;
-      }
     }
   }
 
-  async function runJob(type: string, worker: Worker, claimed: ClaimedJob, abort: AbortController) {
+  function holdLease(lease: Lease) {
+    leases.add(lease);
+    if (heartbeatStop) return;
+    heartbeatStop = new AbortController();
+    void heartbeat(heartbeatStop.signal);
+  }
+
+  function releaseLease(lease: Lease) {
+    leases.delete(lease);
+    if (leases.size > 0 || !heartbeatStop) return;
+    heartbeatStop.abort();
+    heartbeatStop = undefined;
+  }
+
+  /**
+   * Runs the handler, then settles. `free` is called as soon as the handler has returned, before
+   * the settle commits: the worker's next claim then joins the same group commit as the settles
+   * (one fsync for both), and concurrency still bounds the handlers running at once.
+   */
+  async function runJob(type: string, worker: Worker, lease: Lease, free: () => void) {
+    const { claimed } = lease;
     const { job } = claimed;
     const attemptNo = job.attempts;
     const startedAt = clock.now();
-    const stopHeartbeat = new AbortController();
-    const beat = heartbeat(claimed, stopHeartbeat.signal, abort);
+    holdLease(lease);
     const record = (fields: Partial<JobAttempt>): JobAttempt => {
       const endedAt = clock.now();
       return {
@@ -117,7 +172,18 @@ export function createJobQueue(options: JobQueueOptions): Queue {
       };
     };
     try {
-      const success = await worker.handler(job, { attempt: attemptNo, signal: abort.signal });
+      let success: JobSuccess | void;
+      try {
+        success = await worker.handler(job, {
+          attempt: attemptNo,
+          get signal() {
+            return signalOf(lease);
+          },
+        });
+      } finally {
+        releaseLease(lease);
+        free();
+      }
       const provider = success?.provider ?? job.integration ?? undefined;
       await store.settle(
         job.id,
@@ -151,8 +217,8 @@ export function createJobQueue(options: JobQueueOptions): Queue {
         if (dead) await buried(worker, dead);
       }
     } finally {
-      stopHeartbeat.abort();
-      await beat;
+      releaseLease(lease);
+      free();
     }
   }
 
@@ -163,17 +229,19 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     const { claimed, dead } = await store.claim(type, clock.now(), leaseMs, free);
     for (const job of dead) await buried(worker, job);
     return claimed.map((c) => {
-      const abort = new AbortController();
-      const done = runJob(type, worker, c, abort)
+      const lease: Lease = { claimed: c, controller: undefined, stopped: undefined };
+      const free = () => {
+        if (!worker.inFlight.delete(c.job.id)) return;
+        // A free slot: look for more at once.
+        if (running) wakeWorkers();
+      };
+      const done = runJob(type, worker, lease, free)
         .catch((err: unknown) =>
           logger.error({ jobId: c.job.id, type, err: String(err) }, 'job runner failed'),
         )
-        .finally(() => {
-          worker.inFlight.delete(c.job.id);
-          // A free slot: look for more at once.
-          if (running) wakeWorkers();
-        });
-      worker.inFlight.set(c.job.id, { done, abort });
+        .finally(() => unsettled.delete(done));
+      unsettled.add(done);
+      worker.inFlight.set(c.job.id, { done, lease });
       return done;
     });
   }
@@ -188,10 +256,16 @@ export function createJobQueue(options: JobQueueOptions): Queue {
         logger.error({ type, err: String(err) }, 'claiming jobs failed');
       }
       if (started > 0 && worker.inFlight.size < worker.concurrency) continue;
-      const due = await store.nextDueAt(type).catch(() => undefined);
+      // Full: a finishing job wakes the loop, so there is no due time to look up.
+      const due =
+        worker.inFlight.size >= worker.concurrency
+          ? undefined
+          : await store.nextDueAt(type).catch(() => undefined);
       if (wakeups !== seen) continue;
       const wait = due === undefined ? pollMs : Math.min(pollMs, Math.max(1, due - clock.now()));
+      sleepers += 1;
       await clock.sleep(wait, wake.signal).catch(() => undefined);
+      sleepers -= 1;
     }
   }
 
@@ -251,10 +325,9 @@ export function createJobQueue(options: JobQueueOptions): Queue {
       running = false;
       wakeWorkers();
       await Promise.all(loops.splice(0));
-      const inFlight = [...workers.values()].flatMap((w) => [...w.inFlight.values()]);
       const bound = new AbortController();
       const timedOut = await Promise.race([
-        Promise.all(inFlight.map((f) => f.done)).then(() => false),
+        Promise.all([...unsettled]).then(() => false),
         clock.sleep(timeoutMs, bound.signal).then(
           () => true,
           () => false,
@@ -264,7 +337,7 @@ export function createJobQueue(options: JobQueueOptions): Queue {
       if (!timedOut) return { abandoned: 0 };
       // Left to their leases: another worker (or this one after a restart) takes them again.
       const left = [...workers.values()].flatMap((w) => [...w.inFlight.values()]);
-      for (const f of left) f.abort.abort(new Error('queue drained'));
+      for (const f of left) stopLease(f.lease, new Error('queue drained'));
       logger.warn({ abandoned: left.length, timeoutMs }, 'jobs outlived the queue drain bound');
       return { abandoned: left.length };
     },

@@ -19,7 +19,8 @@ export type BreakerChangeReason =
   | 'probes_succeeded'
   | 'forced_open'
   | 'forced_closed'
-  | 'released';
+  | 'released'
+  | 'reset';
 
 /** One transition, as published on the event bus. Operator actions are reported even when the state itself stays the same. */
 export interface BreakerStateChange {
@@ -110,6 +111,11 @@ export interface CircuitBreaker {
   forceClosed(): void;
   /** Back to automatic: closed, counters reset. */
   release(): void;
+  /**
+   * Clears the failure counts without changing who holds the breaker: an automatic breaker closes,
+   * a forced one stays as the operator left it (reported as a transition either way).
+   */
+  reset(): void;
   snapshot(): BreakerSnapshot;
   toJSON(): BreakerJSON;
   /**
@@ -249,6 +255,13 @@ class Breaker implements CircuitBreaker {
     this.forced = null;
     const now = this.clock.now();
     this.transition('closed', 'released', now);
+    this.resetCounters(now);
+  }
+
+  reset(): void {
+    const now = this.clock.now();
+    const to = this.forced === null ? 'closed' : this.current;
+    this.transition(to, 'reset', now);
     this.resetCounters(now);
   }
 

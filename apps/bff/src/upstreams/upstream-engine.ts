@@ -8,6 +8,7 @@ import type {
   OperationConfig,
 } from '@switchboard/shared/catalog';
 import type { BreakerState } from '@switchboard/shared/events';
+import type { ProviderMode } from '@switchboard/shared/integrations';
 import type { CacheResult, ErrorKind, SourceError } from '@switchboard/shared/upstreams';
 import { z } from 'zod';
 import type { EventBus } from '../events/event-bus';
@@ -65,14 +66,36 @@ export interface IntegrationRuntime {
   baseUrl: URL;
   /** The error for calls refused by the open breaker; one instance, as it carries nothing per call. */
   refusal: UpstreamError;
+  /** Operator switches: the kill switch and the provider switch. Changed through the engine. */
+  readonly controls: IntegrationControls;
+}
+
+/** What operators have switched on one integration. */
+export interface IntegrationControls {
+  enabled: boolean;
+  /** Integration-wide provider mode for operations with a backup integration. */
+  provider: ProviderMode;
+  /** Per-operation choices, which win over `provider`. */
+  operations: Map<string, ProviderMode>;
 }
 
 export interface UpstreamEngine extends UpstreamCaller {
   readonly integrations: ReadonlyMap<string, IntegrationRuntime>;
+  /** The kill switch: while disabled, calls fail fast with kind `disabled` and send nothing (a backup may still answer). */
+  setEnabled(integration: string, enabled: boolean): void;
+  /**
+   * The provider switch: `backup` sends calls of `operation` (or of every operation with a backup
+   * integration) straight to the backup; `automatic` lets failures decide again.
+   * @throws Error when the integration or operation has no backup integration.
+   */
+  setProvider(integration: string, mode: ProviderMode, operation?: string): void;
+  /** The provider mode in force for one operation; undefined when it has no backup integration. */
+  providerOf(integration: IntegrationRuntime, operation: string): ProviderMode | undefined;
 }
 
 /** Failures after which a fallback or backup provider may stand in; a 4xx or bad body is our problem or theirs to fix, not to hide. */
 const failoverKinds: ReadonlySet<ErrorKind> = new Set([
+  'disabled',
   'breaker_open',
   'timeout',
   'network',
@@ -87,6 +110,7 @@ const failoverKinds: ReadonlySet<ErrorKind> = new Set([
  * per provider, so failing over then could do the thing twice.
  */
 const notSentKinds: ReadonlySet<ErrorKind> = new Set([
+  'disabled',
   'breaker_open',
   'bulkhead_full',
   'rate_limited',
@@ -163,10 +187,39 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
       auth: deps.authenticator(name, config),
       refusal: new UpstreamError('breaker_open', `the circuit breaker of ${name} is open`),
       baseUrl,
+      controls: { enabled: true, provider: 'automatic', operations: new Map() },
     });
   }
 
   const headroomOf = (integration: IntegrationRuntime) => integration.limiter.headroom();
+  // One instance each per integration, as with `refusal`: they carry nothing per call.
+  const disabledErrors = new Map(
+    [...integrations.keys()].map((name) => [
+      name,
+      new UpstreamError('disabled', `${name} is disabled by an operator (kill switch)`),
+    ]),
+  );
+  const switchedErrors = new Map(
+    [...integrations.keys()].map((name) => [
+      name,
+      new UpstreamError('disabled', `${name} is switched to its backup provider by an operator`),
+    ]),
+  );
+  const backupOf = (op: OperationRuntime) =>
+    op.config.fallback && 'integration' in op.config.fallback ? op.config.fallback : undefined;
+  function providerOf(
+    integration: IntegrationRuntime,
+    operation: string,
+  ): ProviderMode | undefined {
+    const op = integration.operations.get(operation);
+    if (!op || !backupOf(op)) return undefined;
+    return integration.controls.operations.get(operation) ?? integration.controls.provider;
+  }
+  /** A primary that was never tried: refused by the kill switch or bypassed by the provider switch. */
+  const notTried = (error: UpstreamError | undefined) => {
+    if (!error) throw new Error('every integration has its refusal errors');
+    return { ok: false as const, error, cache: 'none' as CacheResult, attempts: 0 };
+  };
 
   /** One attempt: throttle, breaker, per-attempt timeout, transport, classification. */
   async function attemptOnce(
@@ -257,6 +310,8 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     | { ok: true; data: unknown; cache: CacheResult; attempts: number; stale?: SourceError }
     | { ok: false; error: UpstreamError; cache: CacheResult; attempts: number }
   > {
+    // The kill switch: nothing is sent, nothing waits, nothing is served from the cache.
+    if (!integration.controls.enabled) return notTried(disabledErrors.get(integration.name));
     let attempts = 0;
     // The span id of the attempt in flight: attempts run one after another, and onAttempt reports
     // each before the next starts, so the event names the span its traceparent carried.
@@ -398,10 +453,16 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     op: OperationRuntime,
     request: Omit<CallRequest, 'signal'>,
   ): CallOutcome | undefined {
-    if (op.cache || op.config.fallback || integration.breaker.state !== 'open') return undefined;
+    if (op.config.fallback) return undefined;
+    const disabled = !integration.controls.enabled;
+    if (!disabled && (op.cache || integration.breaker.state !== 'open')) return undefined;
     const outcome: CallOutcome = {
       ok: false,
-      error: toSourceError(integration.refusal),
+      error: toSourceError(
+        disabled
+          ? (disabledErrors.get(integration.name) ?? integration.refusal)
+          : integration.refusal,
+      ),
       attempts: 0,
       cache: 'none',
       provider: integration.name,
@@ -422,7 +483,10 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     if (refused) return refused;
     const startedWall = deps.wallNow();
     const started = clock.now();
-    const primary = await callOne(integration, op, request);
+    const primary =
+      providerOf(integration, op.name) === 'backup'
+        ? notTried(switchedErrors.get(integration.name))
+        : await callOne(integration, op, request);
     const { fallback, ...settled } = await settle(integration, op, request, primary);
     const outcome: CallOutcome = { ...settled, latencyMs: clock.now() - started };
     publishCall(integration, op, request, startedWall, outcome, fallback);
@@ -461,7 +525,38 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     });
   }
 
-  return { integrations, call, refuseAtOnce };
+  function find(name: string): IntegrationRuntime {
+    const integration = integrations.get(name);
+    if (!integration) throw new Error(`Unknown integration ${name}`);
+    return integration;
+  }
+
+  return {
+    integrations,
+    call,
+    refuseAtOnce,
+    providerOf,
+    setEnabled(name, enabled) {
+      find(name).controls.enabled = enabled;
+    },
+    setProvider(name, mode, operation) {
+      const integration = find(name);
+      const ops =
+        operation === undefined
+          ? [...integration.operations.values()]
+          : [integration.operations.get(operation)].filter((op) => op !== undefined);
+      if (operation !== undefined && ops.length === 0)
+        throw new Error(`Unknown operation ${name}.${operation}`);
+      if (!ops.some((op) => backupOf(op)))
+        throw new Error(
+          `${operation === undefined ? name : `${name}.${operation}`} has no backup provider`,
+        );
+      if (operation === undefined) {
+        integration.controls.provider = mode;
+        integration.controls.operations.clear();
+      } else integration.controls.operations.set(operation, mode);
+    },
+  };
 }
 
 function breakerState(breaker: CircuitBreaker): BreakerState {

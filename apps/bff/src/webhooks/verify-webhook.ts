@@ -17,6 +17,8 @@ export interface WebhookRequest {
 export type WebhookKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 const encoder = new TextEncoder();
+// Stateless when not streaming, so one instance serves every delivery.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function fromBase64(text: string): Uint8Array | undefined {
   try {
@@ -79,7 +81,7 @@ async function anyMatches(keys: WebhookKey[], signatures: Uint8Array[], signed: 
 
 function parseJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body)) };
+    return { ok: true, value: JSON.parse(strictUtf8.decode(body)) };
   } catch {
     return { ok: false };
   }

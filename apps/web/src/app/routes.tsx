@@ -6,7 +6,7 @@ import { LoadError, Loading } from '../components/query-states';
 import { useAuth } from '../lib/auth/auth-context';
 import { RequireRole } from '../lib/auth/require-role';
 import { safeReturnTo, signInHref, signInPath } from '../lib/auth/return-to';
-import { Redirect, useLocation } from '../lib/router/router';
+import { matchPath, Redirect, useLocation } from '../lib/router/router';
 
 const SignInPage = lazy(() =>
   import('../features/auth/components/sign-in-page').then((m) => ({ default: m.SignInPage })),
@@ -26,8 +26,16 @@ export const routes: Record<string, Route> = {
   '/': {
     title: 'Overview',
     page: lazy(() =>
-      import('../features/overview/components/overview-page').then((m) => ({
+      import('../features/integrations/components/overview-page').then((m) => ({
         default: m.OverviewPage,
+      })),
+    ),
+  },
+  '/integrations/:name': {
+    title: 'Integration',
+    page: lazy(() =>
+      import('../features/integrations/components/integration-detail-page').then((m) => ({
+        default: m.IntegrationDetailPage,
       })),
     ),
   },
@@ -56,6 +64,13 @@ export const routes: Record<string, Route> = {
   },
 };
 
+/** Routes with `:param` segments (e.g. `/integrations/:name`), tried when no exact path matches. */
+function matchPattern(pathname: string): Route | undefined {
+  for (const [pattern, route] of Object.entries(routes))
+    if (pattern.includes('/:') && matchPath(pattern, pathname)) return route;
+  return undefined;
+}
+
 function NotFound() {
   return (
     <section aria-labelledby="not-found-title">
@@ -82,7 +97,7 @@ const splash = <Loading>Loading…</Loading>;
 export function AppRoutes() {
   const { pathname, search } = useLocation();
   const { state, retry } = useAuth();
-  const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
+  const route = Object.hasOwn(routes, pathname) ? routes[pathname] : matchPattern(pathname);
   const title = pathname === signInPath ? 'Sign in' : (route?.title ?? 'Not found');
 
   useEffect(() => {

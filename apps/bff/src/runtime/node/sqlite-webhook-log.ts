@@ -2,6 +2,7 @@
 import { WebhookLogEntrySchema, type WebhookLogEntry } from '@switchboard/shared/queue';
 import type { WebhookLog } from '../../webhooks/webhook-log';
 import type { SqliteDatabase } from './sqlite';
+import { groupCommit } from './sqlite-group-commit';
 import { asyncPort, type Sync } from './sync-port';
 
 const schema = `
@@ -31,7 +32,8 @@ interface Row {
   job_id: string | null;
 }
 
-/** @example const log = createSqliteWebhookLog(openQueueDatabase('.data')); */
+/** Appends are group-committed with the jobs (sqlite-group-commit.ts).
+ * @example const log = createSqliteWebhookLog(openQueueDatabase('.data')); */
 export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
   db.exec(schema);
   const insert = db.prepare(
@@ -54,12 +56,18 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
       bodyBytes: r.body_bytes,
       jobId: r.job_id,
     });
-  const log: Sync<WebhookLog> = {
-    append(entry) {
-      insert.run(entry);
-    },
+  const reads: Sync<Pick<WebhookLog, 'list'>> = {
     list: ({ source, limit }) =>
       (source === undefined ? all.all(limit) : bySource.all(source, limit)).map(toEntry),
   };
-  return asyncPort(log);
+  // Shares the queue's group commit: a delivery's job and its log line cost one fsync between
+  // every delivery of the same event-loop turn.
+  const write = groupCommit(db);
+  return {
+    ...asyncPort(reads),
+    append: (entry) =>
+      write(() => {
+        insert.run(entry);
+      }),
+  };
 }

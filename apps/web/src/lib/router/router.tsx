@@ -150,3 +150,27 @@ export function Link({ to, onClick, children, ...rest }: LinkProps) {
     </a>
   );
 }
+
+/**
+ * The parameters of `pathname` under `pattern` (segments starting with `:` are parameters), or null
+ * when it does not match. Parameters are decoded.
+ * @example matchPath('/integrations/:name', '/integrations/email') // { name: 'email' }
+ */
+export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const have = pathname.split('/');
+  if (want.length !== have.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, part] of want.entries()) {
+    const value = have[i] ?? '';
+    if (part.startsWith(':')) {
+      if (value === '') return null;
+      try {
+        params[part.slice(1)] = decodeURIComponent(value);
+      } catch {
+        return null;
+      }
+    } else if (part !== value) return null;
+  }
+  return params;
+}

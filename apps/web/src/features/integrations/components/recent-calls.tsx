@@ -1,0 +1,117 @@
+// The recent-calls log of one integration (status, kind, latency, attempts, trace id), with its
+// filters in the URL.
+import { ErrorKindSchema } from '@switchboard/shared/upstreams';
+import { useId, useMemo } from 'react';
+import { LoadError, Loading } from '../../../components/query-states';
+import { useSearchChoice } from '../../../lib/router/search-state';
+import { useRecentCalls } from '../api/integrations-api';
+
+const outcomes = ['all', 'ok', 'error'] as const;
+const kinds = ['all', ...ErrorKindSchema.options] as const;
+const timeLabel = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false });
+
+export function RecentCalls({ name }: { name: string }) {
+  const calls = useRecentCalls(name);
+  const [outcome, setOutcome] = useSearchChoice('outcome', outcomes, 'all');
+  const [kind, setKind] = useSearchChoice('kind', kinds, 'all');
+  const outcomeId = useId();
+  const kindId = useId();
+  const shown = useMemo(
+    () =>
+      (calls.data?.items ?? [])
+        .filter(
+          (c) =>
+            (outcome === 'all' || c.outcome === outcome) && (kind === 'all' || c.kind === kind),
+        )
+        .slice(-50)
+        .reverse(),
+    [calls.data, outcome, kind],
+  );
+  return (
+    <section aria-labelledby="calls-title">
+      <h2 id="calls-title">Recent calls</h2>
+      <div className="toolbar">
+        <label htmlFor={outcomeId}>Outcome</label>
+        <select
+          id={outcomeId}
+          value={outcome}
+          onChange={(e) => {
+            const next = outcomes.find((o) => o === e.target.value);
+            if (next) setOutcome(next);
+          }}
+        >
+          {outcomes.map((o) => (
+            <option key={o} value={o}>
+              {o === 'all' ? 'All' : o === 'ok' ? 'OK' : 'Error'}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={kindId}>Error kind</label>
+        <select
+          id={kindId}
+          value={kind}
+          onChange={(e) => {
+            const next = kinds.find((k) => k === e.target.value);
+            if (next) setKind(next);
+          }}
+        >
+          {kinds.map((k) => (
+            <option key={k} value={k}>
+              {k === 'all' ? 'All' : k}
+            </option>
+          ))}
+        </select>
+      </div>
+      {calls.isPending ? (
+        <Loading>Loading recent calls…</Loading>
+      ) : calls.isError ? (
+        <LoadError what="recent calls" error={calls.error} onRetry={() => void calls.refetch()} />
+      ) : shown.length === 0 ? (
+        <p className="placeholder" data-testid="calls-empty">
+          {calls.data.items.length === 0
+            ? 'No calls recorded yet.'
+            : 'No recent call matches these filters.'}
+        </p>
+      ) : (
+        <table className="calls-table" data-testid="calls-table">
+          <caption className="muted">Newest first, the last {shown.length} matching calls</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Operation</th>
+              <th scope="col">Status</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Latency</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Provider</th>
+              <th scope="col">Trace id</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((c) => (
+              <tr key={c.seq} data-outcome={c.outcome}>
+                <td>{timeLabel(c.at)}</td>
+                <td>{c.operation}</td>
+                <td>
+                  <span aria-hidden="true">{c.outcome === 'ok' ? '● ' : '▲ '}</span>
+                  {c.outcome === 'ok' ? 'OK' : 'Error'}
+                  {c.httpStatus !== undefined ? ` (${c.httpStatus})` : ''}
+                </td>
+                <td>{c.kind ?? '—'}</td>
+                <td>{Math.round(c.latencyMs)} ms</td>
+                <td>{c.attempts}</td>
+                <td>
+                  {c.provider}
+                  {c.fallback ? ` (${c.fallback})` : ''}
+                </td>
+                <td>
+                  <code>{c.traceId}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

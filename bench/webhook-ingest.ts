@@ -1,0 +1,98 @@
+// Webhook ingest benchmark (issue 7): the real BFF route `POST /webhooks/:source` (verify the
+// Standard Webhooks signature on the raw body, dedupe by webhook-id, enqueue durably, log, 202)
+// against a bare Hono route that only computes the same HMAC. Both servers on core 1, the load
+// generator in its own process on core 0; closed loop over keep-alive connections, every delivery
+// with a fresh id (none is a duplicate); the two alternated, medians and ranges over rounds.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startChild } from './lib/child';
+import { startInteractive } from './lib/interactive';
+import { median, type LatencySummary } from './lib/load';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
+const durationMs = Number(process.env.BENCH_WEBHOOK_MS ?? '4000');
+const connections = Number(process.env.BENCH_WEBHOOK_CONNECTIONS ?? '64');
+const serverCore = 1;
+const loadCore = 0;
+
+/** CPU milliseconds the process has used so far (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+const spread = (each: number[], digits = 0) =>
+  `${median(each).toFixed(digits)} [${Math.min(...each).toFixed(digits)}–${Math.max(...each).toFixed(digits)}]`;
+
+export async function webhookIngestBenchmark(): Promise<void> {
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  const bff = await startChild<{ url: string }>('../servers/webhook-bff.ts', [secret], serverCore);
+  const reference = await startChild<{ url: string }>(
+    '../servers/webhook-reference.ts',
+    [secret],
+    serverCore,
+  );
+  const load = await startInteractive<{ ready: boolean }>(
+    '../clients/webhook-load.ts',
+    [secret],
+    loadCore,
+  );
+  const targets = { bff, reference };
+  type Name = keyof typeof targets;
+  const names: Name[] = ['bff', 'reference'];
+  const results: Record<Name, { summary: LatencySummary; cpuUs: number }[]> = {
+    bff: [],
+    reference: [],
+  };
+  const runOn = async (name: Name, ms: number) => {
+    const target = targets[name];
+    const before = cpuMs(target.pid);
+    const summary = await load.ask<LatencySummary>({
+      url: target.info.url,
+      connections,
+      durationMs: ms,
+    });
+    const cpuUs = ((cpuMs(target.pid) - before) / Math.max(1, summary.count)) * 1000;
+    if (summary.errors > 0) throw new Error(`${name}: ${summary.errors} deliveries failed`);
+    return { summary, cpuUs };
+  };
+  try {
+    console.log(
+      `\nWebhook ingest: ${connections} connections, ${durationMs} ms per run, ${rounds} rounds (servers on core ${serverCore}, load on core ${loadCore})`,
+    );
+    for (const name of names) await runOn(name, 1500); // warm-up: JIT, pools, queue.db
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + r) % names.length] as Name;
+        const result = await runOn(name, durationMs);
+        results[name].push(result);
+        console.log(
+          `  round ${r + 1} ${name.padEnd(9)} ${result.summary.throughput.toFixed(0).padStart(6)}/s  p50 ${result.summary.p50.toFixed(2)} ms  p99 ${result.summary.p99.toFixed(2)} ms  server CPU ${result.cpuUs.toFixed(0)} µs/req`,
+        );
+      }
+    }
+    console.log('\nmedian [range]:');
+    for (const name of names) {
+      const each = results[name];
+      console.log(
+        `  ${name.padEnd(9)} ${spread(each.map((e) => e.summary.throughput))}/s, p50 ${spread(
+          each.map((e) => e.summary.p50),
+          2,
+        )} ms, p99 ${spread(
+          each.map((e) => e.summary.p99),
+          2,
+        )} ms, server CPU ${spread(each.map((e) => e.cpuUs))} µs/req`,
+      );
+    }
+    const ratios = results.bff.map(
+      (b, i) => b.summary.throughput / (results.reference[i]?.summary.throughput ?? NaN),
+    );
+    const cpuRatios = results.bff.map((b, i) => b.cpuUs / (results.reference[i]?.cpuUs ?? NaN));
+    console.log(
+      `  bff / reference throughput: ${spread(ratios, 2)}x (target >= 0.7) ${median(ratios) >= 0.7 ? 'met' : 'MISSED'}; server CPU per request ${spread(cpuRatios, 2)}x`,
+    );
+  } finally {
+    await load.stop();
+    await Promise.all([bff.stop(), reference.stop()]);
+  }
+}
