@@ -56,8 +56,14 @@ function readStoredFlags(): PerfFlags {
  * @example const points = ring(liveSeriesCapacity(120));
  */
 export function liveSeriesCapacity(capacity: number): number {
-  return perfFlags().unboundedSeries ? Number.POSITIVE_INFINITY : capacity;
+  return perfFlags().unboundedSeries ? unboundedCapacity : capacity;
 }
+
+/**
+ * The largest array length: a ring of this size never wraps (136 years at a point a second), and,
+ * unlike Infinity, it is a capacity a ring buffer accepts.
+ */
+export const unboundedCapacity = 2 ** 32 - 1;
 
 /**
  * Whether live charts animate: never, unless the benchmark's contrast run asks for it.
