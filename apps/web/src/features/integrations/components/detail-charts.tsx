@@ -18,6 +18,7 @@ import {
 } from 'recharts';
 import type { ErrorKind } from '@switchboard/shared/upstreams';
 import { errorKinds, type DetailPoint } from '../streams/live-detail';
+import { liveChartAnimations } from '../../../lib/perf-flags';
 
 // Okabe–Ito: distinguishable for the common colour-vision deficiencies; lines also differ by dash.
 const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'];
@@ -95,7 +96,7 @@ export const LatencyPercentilesChart = memo(function LatencyPercentilesChart({
             stroke={colours[i]}
             strokeDasharray={['', '6 3', '2 2'][i]}
             dot={false}
-            isAnimationActive={false}
+            isAnimationActive={liveChartAnimations()}
             connectNulls={false}
             strokeWidth={2}
           />
@@ -116,7 +117,7 @@ export const ThroughputChart = memo(function ThroughputChart({ points, at }: Cha
           stroke={colours[0]}
           fill={colours[0]}
           fillOpacity={0.25}
-          isAnimationActive={false}
+          isAnimationActive={liveChartAnimations()}
         />
       </AreaChart>
     </Frame>
@@ -139,7 +140,7 @@ export const ErrorsByKindChart = memo(function ErrorsByKindChart({ points, at }:
             name={kind}
             stackId="errors"
             fill={colours[i % colours.length]}
-            isAnimationActive={false}
+            isAnimationActive={liveChartAnimations()}
           />
         ))}
       </BarChart>
@@ -157,7 +158,7 @@ export const RetriesCacheChart = memo(function RetriesCacheChart({ points, at }:
           name="retries"
           stroke={colours[5]}
           dot={false}
-          isAnimationActive={false}
+          isAnimationActive={liveChartAnimations()}
           strokeWidth={2}
         />
         <Line
@@ -166,7 +167,7 @@ export const RetriesCacheChart = memo(function RetriesCacheChart({ points, at }:
           stroke={colours[2]}
           strokeDasharray="6 3"
           dot={false}
-          isAnimationActive={false}
+          isAnimationActive={liveChartAnimations()}
           strokeWidth={2}
         />
       </LineChart>

@@ -11,6 +11,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { LatencyPoint } from '../streams/latency-series';
+import { liveChartAnimations } from '../../../lib/perf-flags';
 
 // Distinguishable in both themes and for the common colour-vision deficiencies (Okabe–Ito).
 const palette = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'];
@@ -42,7 +43,7 @@ export const LatencyChart = memo(function LatencyChart({
                 stroke={palette[i % palette.length]}
                 dot={false}
                 connectNulls={false}
-                isAnimationActive={false}
+                isAnimationActive={liveChartAnimations()}
                 strokeWidth={2}
               />
             ))}

@@ -1,6 +1,7 @@
 // Live series for the overview: a bounded window of per-integration samples, derived from the stream.
 import type { IntegrationSample, SequencedMessage } from '@switchboard/shared/stream';
 import { filter, scan, type Observable } from 'rxjs';
+import { liveSeriesCapacity } from '../../../lib/perf-flags';
 
 /** One chart point: the window start, and each integration's p50 latency (null when idle). */
 export type LatencyPoint = { at: number } & Record<string, number | null>;
@@ -18,7 +19,7 @@ export const emptySeries: LiveSeries = { points: [], latest: new Map() };
  */
 export function liveSeries(
   messages$: Observable<SequencedMessage>,
-  capacity = 60,
+  capacity = liveSeriesCapacity(60),
 ): Observable<LiveSeries> {
   return messages$.pipe(
     filter((m) => m.type === 'integrations.sample'),

@@ -8,6 +8,7 @@ import { map, Observable } from 'rxjs';
 import { latestPerFrame, type FrameScheduler } from './frame-batch';
 import { lttb } from './lttb';
 import { RingBuffer } from './ring-buffer';
+import { liveSeriesCapacity } from '../../../lib/perf-flags';
 
 export const errorKinds: readonly ErrorKind[] = ErrorKindSchema.options;
 
@@ -56,7 +57,9 @@ export function liveDetail$(
   options: { capacity?: number; frames?: FrameScheduler } = {},
 ): Observable<DetailPoint[]> {
   return new Observable<DetailPoint[]>((subscriber) => {
-    const ring = new RingBuffer<DetailPoint>(options.capacity ?? liveDetailSeconds);
+    const ring = new RingBuffer<DetailPoint>(
+      options.capacity ?? liveSeriesCapacity(liveDetailSeconds),
+    );
     return samples$
       .pipe(
         map((message) => {

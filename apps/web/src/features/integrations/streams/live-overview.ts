@@ -4,6 +4,7 @@ import type { IntegrationSample, SampleMessage } from '@switchboard/shared/strea
 import { map, Observable } from 'rxjs';
 import { latestPerFrame, type FrameScheduler } from './frame-batch';
 import { RingBuffer } from './ring-buffer';
+import { liveSeriesCapacity } from '../../../lib/perf-flags';
 
 export interface TileLive {
   latest: IntegrationSample;
@@ -26,7 +27,7 @@ export function overviewLive$(
   samples$: Observable<SampleMessage>,
   options: { capacity?: number; frames?: FrameScheduler } = {},
 ): Observable<OverviewLive> {
-  const capacity = options.capacity ?? sparklineSeconds;
+  const capacity = options.capacity ?? liveSeriesCapacity(sparklineSeconds);
   return new Observable<OverviewLive>((subscriber) => {
     // Per subscription, so two pages never share (or double-fill) the buffers.
     const buffers = new Map<
