@@ -4,6 +4,7 @@
 // client (the naive broadcast), for contrast. Commands: {"cmd":"mem"}, {"cmd":"stats"}.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { memoryAfterGc, serveCommands } from '../lib/interactive';
 import { benchUpdate } from './stream-payload';
@@ -51,6 +52,7 @@ process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${actual}`, head
 serveCommands(({ cmd }) => Promise.resolve(answer(cmd)));
 function answer(cmd: unknown) {
   if (cmd === 'mem') return memoryAfterGc();
+  if (cmd === 'heap') return { file: writeHeapSnapshot() };
   if (cmd === 'stats') return { subscribers: sockets.size + streams.size, seq };
   if (cmd === 'stop') {
     clearInterval(publisher);

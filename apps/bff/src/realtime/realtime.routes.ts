@@ -16,11 +16,39 @@ import type { AppEnv } from '../http/app-env';
 import { errorResponse, validationHook } from '../http/errors';
 import { createOutlet, type FlowLimits, type Outlet } from './outlet';
 import { rawSocketOf, socketOpen, type RawSocket } from './socket-controls';
-import { controlFrame, type StreamHub, type Subscriber, type Subscription } from './stream-hub';
+import {
+  controlFrame,
+  type StreamHub,
+  type SubscribeOptions,
+  type Subscriber,
+  type Subscription,
+} from './stream-hub';
+
+/** A runtime's direct line to an event stream's HTTP response. */
+export interface EventStreamSink {
+  /** Queues or writes bytes; the same buffer is handed to every stream of a broadcast. */
+  write(bytes: Uint8Array): void;
+  /** Bytes written but not yet taken by the peer. */
+  pending(): number;
+  end(): void;
+  /** Called once when the response ends or the peer goes away. */
+  onClose(listener: () => void): void;
+}
+
+/**
+ * Takes over the response of an event stream on runtimes that can write it directly (Node): the
+ * route returns `response` and writes through `sink`. Undefined means: use a ReadableStream body.
+ */
+export type OpenEventStream = (
+  c: Context,
+  headers: Record<string, string>,
+) => { sink: EventStreamSink; response: Response } | undefined;
 
 export interface RealtimeDeps {
   hub: StreamHub;
   upgradeWebSocket: UpgradeWebSocket;
+  /** Optional: direct event-stream responses (Node); a ReadableStream body otherwise. */
+  openEventStream?: OpenEventStream | undefined;
   /** How often an idle SSE stream gets a comment line, so proxies and clients see it is alive. */
   sseHeartbeatMs: number;
   /**
@@ -98,6 +126,12 @@ const wsRoute = createRoute({
 const encoder = new TextEncoder();
 const heartbeatBytes = encoder.encode(': ping\n\n');
 const retryBytes = encoder.encode('retry: 2000\n\n');
+
+const sseHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-accel-buffering': 'no',
+};
 
 const topicsOf = (param: string | undefined) =>
   param === undefined ? undefined : TopicsParamSchema.parse(param);
@@ -179,67 +213,114 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.use('/api/stream', checkStreamAccess);
   app.use('/api/ws', checkStreamAccess);
 
+  // One timer for every event stream: a comment line keeps proxies and clients sure it is alive.
+  const eventStreams = new Set<EventStreamSink>();
+  let sseHeartbeat: ReturnType<typeof setInterval> | undefined;
+  const keepAlive = (sink: EventStreamSink) => {
+    eventStreams.add(sink);
+    sseHeartbeat ??= setInterval(() => {
+      for (const stream of eventStreams) stream.write(heartbeatBytes);
+    }, deps.sseHeartbeatMs);
+    return () => {
+      eventStreams.delete(sink);
+      if (eventStreams.size > 0) return;
+      clearInterval(sseHeartbeat);
+      sseHeartbeat = undefined;
+    };
+  };
+
+  /** Subscribes one event stream; `sink` is the runtime's response or a ReadableStream. */
+  const serveEventStream = (
+    sink: EventStreamSink,
+    sessionId: string,
+    options: SubscribeOptions,
+  ) => {
+    let open = true;
+    // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
+    const state: { subscription?: Subscription } = {};
+    let untrack = () => {};
+    let unbeat = () => {};
+    const cleanup = () => {
+      if (!open) return;
+      open = false;
+      state.subscription?.unsubscribe();
+      untrack();
+      unbeat();
+      outlet.dispose();
+    };
+    const outlet = createOutlet(
+      {
+        write: (frame) => {
+          if (open) sink.write(frame.sse);
+        },
+        pending: () => sink.pending(),
+        close: () => {
+          if (!open) return;
+          cleanup();
+          sink.end();
+        },
+      },
+      deps.flow,
+      now,
+    );
+    sink.onClose(cleanup);
+    sink.write(retryBytes);
+    unbeat = keepAlive(sink);
+    untrack = track(sessionId, outlet);
+    const subscription = deps.hub.subscribe(outlet, options);
+    state.subscription = subscription;
+    outlet.addDropped(subscription.dropped);
+    // The stream may have ended during replay (a hub already closed).
+    if (!open) subscription.unsubscribe();
+  };
+
   app.openapi(streamRoute, (c) => {
     const query = c.req.valid('query');
     const resume = parseResumePoint(query.resume ?? c.req.header('last-event-id'));
     const topics = topicsOf(query.topics);
     const { sessionId } = principalOf(c);
-    let cleanup = () => {};
+    // Straight to the runtime's response when it offers that: the shared bytes, one write each.
+    const direct = deps.openEventStream?.(c, sseHeaders);
+    if (direct) {
+      serveEventStream(direct.sink, sessionId, { topics, resume });
+      return direct.response;
+    }
+    let onCancel = () => {};
     const body = new ReadableStream<Uint8Array>(
       {
         start(controller) {
-          let open = true;
-          // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
-          const state: { subscription?: Subscription } = {};
-          let untrack = () => {};
-          const timer = setInterval(() => write(heartbeatBytes), deps.sseHeartbeatMs);
-          cleanup = () => {
-            open = false;
-            state.subscription?.unsubscribe();
-            untrack();
-            outlet.dispose();
-            clearInterval(timer);
-          };
-          const end = () => {
-            if (!open) return;
-            cleanup();
-            controller.close();
-          };
-          const write = (bytes: Uint8Array) => {
-            if (open) controller.enqueue(bytes);
-          };
-          const outlet = createOutlet(
+          let ended = false;
+          serveEventStream(
             {
-              write: (frame) => write(frame.sse),
+              write: (bytes) => {
+                if (!ended) controller.enqueue(bytes);
+              },
               // Bytes queued in this stream: the response writer stops reading it when the socket is full.
               pending: () => Math.max(0, -(controller.desiredSize ?? 0)),
-              close: end,
+              end: () => {
+                if (ended) return;
+                ended = true;
+                controller.close();
+              },
+              onClose: (listener) => {
+                onCancel = () => {
+                  ended = true;
+                  listener();
+                };
+              },
             },
-            deps.flow,
-            now,
+            sessionId,
+            { topics, resume },
           );
-          controller.enqueue(retryBytes);
-          untrack = track(sessionId, outlet);
-          const subscription = deps.hub.subscribe(outlet, { topics, resume });
-          state.subscription = subscription;
-          outlet.addDropped(subscription.dropped);
-          // The stream may have ended during replay (a hub already closed).
-          if (!open) subscription.unsubscribe();
         },
         cancel() {
-          cleanup();
+          onCancel();
         },
       },
       // Counted in bytes with no allowance, so desiredSize is minus what the client has not taken.
       new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
     );
-    return new Response(body, {
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-      },
-    });
+    return new Response(body, { headers: sseHeaders });
   });
 
   // Documented through the registry; served by the runtime's WebSocket upgrade helper.

@@ -1,5 +1,5 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
-import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server';
+import { serve, type ServerType } from '@hono/node-server';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,7 @@ import { sandboxCatalogConfig } from '../../sandbox/providers';
 import { sandboxSecretNames, type SandboxSecrets } from '../../sandbox/provider-auth';
 import { createAuthenticator } from '../../upstreams/auth';
 import { startSandboxServers, type RunningSandbox } from './sandbox-servers';
+import { createNodeStreams } from './node-streams';
 import { createStaticAssets } from './static-assets';
 import { createUndiciTransport } from './undici-transport';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -216,6 +217,15 @@ export async function startServer(
       .catch((err: unknown) => logger.warn({ err: String(err) }, 'pruning ended sessions failed'));
   }, 10 * 60_000);
   pruneSessions.unref();
+  // perMessageDeflate is off by default in `ws`: a compressor per socket is memory the
+  // broadcast cannot afford, and the frames are shared bytes.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxWebSocketFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
+  const streams = createNodeStreams(wss);
   const switchboard = createApp({
     catalog,
     auth,
@@ -238,7 +248,8 @@ export async function startServer(
         clock: systemClock,
         transport: undici.transport,
       }),
-    upgradeWebSocket,
+    upgradeWebSocket: streams.upgradeWebSocket,
+    openEventStream: streams.openEventStream,
     ...(options.realtime && { realtime: options.realtime }),
     logger,
     clock: systemClock,
@@ -278,19 +289,18 @@ export async function startServer(
     },
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes });
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve(
       {
-        fetch: switchboard.app.fetch,
+        fetch: streams.wrapFetch(switchboard.app.fetch),
         port: config.port,
         hostname: config.host,
-        websocket: { server: wss },
       },
       () => resolve(s),
     );
     s.once('error', reject);
   });
+  streams.attach(server, switchboard.app.fetch);
   const port = (server.address() as AddressInfo).port;
   switchboard.start();
 
