@@ -82,6 +82,17 @@ export function summariseSnapshot(file: string, n: number, chains = 8): string {
     }
     return parts.join('\n      ');
   };
+  // Strings by value: a string held once per connection shows up here.
+  const byValue = new Map<string, { count: number; bytes: number }>();
+  for (let i = 0; i < count; i++) {
+    const type = nodeTypes[nodes[i * nf + typeAt] ?? 0];
+    if (type !== 'string' && type !== 'concatenated string' && type !== 'sliced string') continue;
+    const key = `${type}:${(strings[nodes[i * nf + nameAt] ?? 0] ?? '').slice(0, 50)}`;
+    const v = byValue.get(key) ?? { count: 0, bytes: 0 };
+    v.count += 1;
+    v.bytes += nodes[i * nf + sizeAt] ?? 0;
+    byValue.set(key, v);
+  }
   const perConnection = [...groups.entries()]
     .filter(([, g]) => g.count >= n / 2)
     .sort((a, b) => b[1].bytes - a[1].bytes);
@@ -96,7 +107,60 @@ export function summariseSnapshot(file: string, n: number, chains = 8): string {
     );
   }
   lines.push(`  top 40 sum: ${(sum / n / 1024).toFixed(2)} KB/conn`);
+  lines.push('  strings held about once per connection or more:');
+  for (const [key, v] of [...byValue.entries()]
+    .filter(([, v]) => v.count >= n / 2)
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .slice(0, 15))
+    lines.push(
+      `  ${(v.bytes / n).toFixed(0).padStart(6)} B/conn  ${(v.count / n).toFixed(2).padStart(6)}/conn  ${JSON.stringify(key)}`,
+    );
   for (const [key, g] of perConnection.slice(0, chains))
     lines.push(`  chain of ${key}:\n      ${chainOf(g.sample)}`);
   return lines.join('\n');
+}
+
+/** Object groups that grew by at least n/2 members between two snapshots, bytes per connection. */
+export function diffSnapshots(beforeFile: string, afterFile: string, n: number): string {
+  const groupsOf = (file: string) => {
+    const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+    const { meta } = snap.snapshot;
+    const nf = meta.node_fields.length;
+    const typeAt = meta.node_fields.indexOf('type');
+    const nameAt = meta.node_fields.indexOf('name');
+    const sizeAt = meta.node_fields.indexOf('self_size');
+    const groups = new Map<string, { count: number; bytes: number }>();
+    for (let i = 0; i < snap.nodes.length / nf; i++) {
+      const type = meta.node_types[0][snap.nodes[i * nf + typeAt] ?? 0] ?? '?';
+      const name = snap.strings[snap.nodes[i * nf + nameAt] ?? 0] ?? '';
+      const key =
+        type === 'object' || type === 'closure' || type === 'native'
+          ? `${type}:${name.slice(0, 60)}`
+          : type;
+      const g = groups.get(key) ?? { count: 0, bytes: 0 };
+      g.count += 1;
+      g.bytes += snap.nodes[i * nf + sizeAt] ?? 0;
+      groups.set(key, g);
+    }
+    return groups;
+  };
+  const before = groupsOf(beforeFile);
+  const after = groupsOf(afterFile);
+  const rows = [...after.entries()]
+    .map(([key, g]) => {
+      const b = before.get(key) ?? { count: 0, bytes: 0 };
+      return { key, count: (g.count - b.count) / n, bytes: (g.bytes - b.bytes) / n };
+    })
+    .filter((r) => Math.abs(r.bytes) >= 16)
+    .sort((a, b) => b.bytes - a.bytes);
+  const total = rows.reduce((sum, r) => sum + r.bytes, 0);
+  return [
+    `growth per connection: ${(total / 1024).toFixed(2)} KB`,
+    ...rows
+      .slice(0, 45)
+      .map(
+        (r) =>
+          `  ${r.bytes.toFixed(0).padStart(6)} B/conn  ${r.count.toFixed(2).padStart(6)}/conn  ${r.key}`,
+      ),
+  ].join('\n');
 }

@@ -3,7 +3,7 @@
 // `npx tsx profile/stream-memory.ts bff|floor|per-client ws|sse 2000 [snapshot]`
 import { rmSync } from 'node:fs';
 import { startInteractive } from '../lib/interactive';
-import { summariseSnapshot } from './heap-summary';
+import { diffSnapshots } from './heap-summary';
 
 const [kind = 'bff', transport = 'ws', count = '2000', snapshot] = process.argv.slice(2);
 const n = Number(count);
@@ -27,6 +27,7 @@ for (let left = n; left > 0; left -= 5_000)
 try {
   await new Promise((r) => setTimeout(r, 500));
   const before = await server.ask<Memory>({ cmd: 'mem' });
+  const first = snapshot ? await server.ask<{ file: string }>({ cmd: 'heap' }) : undefined;
   await Promise.all(
     clients.map((c, i) =>
       c.ask({
@@ -44,10 +45,11 @@ try {
   console.log(
     `${kind} ${transport} N=${n}: rss ${per('rss')} KB/conn, heapUsed ${per('heapUsed')}, external ${per('external')}, arrayBuffers ${per('arrayBuffers')}`,
   );
-  if (snapshot) {
+  if (first) {
     const { file } = await server.ask<{ file: string }>({ cmd: 'heap' });
-    console.log(summariseSnapshot(file, n));
+    console.log(diffSnapshots(first.file, file, n));
     rmSync(file, { force: true });
+    rmSync(first.file, { force: true });
   }
 } finally {
   await Promise.all([...clients.map((c) => c.stop()), server.stop()]);

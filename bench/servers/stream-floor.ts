@@ -46,7 +46,10 @@ const publisher = setInterval(() => {
     for (const res of streams) res.write(bytes);
   }
 }, 1000);
-await new Promise<void>((resolve) => http.listen(Number(port), '127.0.0.1', resolve));
+// The same accept queue as the BFF's, so a reconnect storm compares the servers, not the queues.
+await new Promise<void>((resolve) =>
+  http.listen({ port: Number(port), host: '127.0.0.1', backlog: 4096 }, resolve),
+);
 const { port: actual } = http.address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${actual}`, headers: {} })}\n`);
 serveCommands(({ cmd }) => Promise.resolve(answer(cmd)));

@@ -14,10 +14,11 @@ import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
 import { errorResponse, validationHook } from '../http/errors';
-import { createOutlet, type FlowLimits, type Outlet } from './outlet';
+import { createOutlet, type FlowLimits, type Outlet, type Transport } from './outlet';
 import { rawSocketOf, socketOpen, type RawSocket } from './socket-controls';
 import {
   controlFrame,
+  type Frame,
   type StreamHub,
   type SubscribeOptions,
   type Subscriber,
@@ -139,9 +140,16 @@ const topicsOf = (param: string | undefined) =>
 /** One WebSocket connection, as the heartbeat sees it. */
 interface LiveSocket {
   alive: boolean;
-  outlet: Outlet;
-  ws: WSContext;
+  outlet: Outlet | undefined;
+  ws: WSContext | undefined;
   raw: RawSocket | undefined;
+}
+
+/** The connection behind a raw socket, for the one `pong` listener every socket shares. */
+const liveOf = new WeakMap<RawSocket, LiveSocket>();
+function markAlive(this: RawSocket) {
+  const live = liveOf.get(this);
+  if (live) live.alive = true;
 }
 
 export function createRealtimeRoutes(deps: RealtimeDeps) {
@@ -154,14 +162,15 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     bySession.delete(sessionId);
     for (const s of subscribers ?? []) s.close(1008, 'session revoked');
   });
-  /** Counts a stream under its session, so a revocation can end it; returns the undo. */
+  /** Counts a stream under its session, so a revocation can end it. */
   const track = (sessionId: string, subscriber: Subscriber) => {
     const own = bySession.get(sessionId) ?? new Set();
     bySession.set(sessionId, own.add(subscriber));
-    return () => {
-      own.delete(subscriber);
-      if (own.size === 0 && bySession.get(sessionId) === own) bySession.delete(sessionId);
-    };
+  };
+  const untrack = (sessionId: string, subscriber: Subscriber) => {
+    const own = bySession.get(sessionId);
+    own?.delete(subscriber);
+    if (own?.size === 0) bySession.delete(sessionId);
   };
 
   // One timer for every WebSocket: ping, and terminate the peers that stayed silent since the last.
@@ -174,12 +183,12 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
       if (!socket.alive) {
         sockets.delete(socket);
         if (socket.raw) socket.raw.terminate();
-        else socket.ws.close(1001, 'no answer to ping');
+        else socket.ws?.close(1001, 'no answer to ping');
         continue;
       }
       socket.alive = false;
       socket.raw?.ping();
-      socket.outlet.control(ping);
+      socket.outlet?.control(ping);
     }
     if (sockets.size === 0) stopHeartbeat();
   };
@@ -190,10 +199,10 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   const watch = (socket: LiveSocket) => {
     sockets.add(socket);
     heartbeat ??= setInterval(beat, deps.wsHeartbeatMs);
-    return () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) stopHeartbeat();
-    };
+  };
+  const unwatch = (socket: LiveSocket) => {
+    sockets.delete(socket);
+    if (sockets.size === 0) stopHeartbeat();
   };
 
   const checkStreamAccess: MiddlewareHandler<AppEnv> = async function checkStreamAccess(c, next) {
@@ -238,13 +247,12 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     let open = true;
     // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
     const state: { subscription?: Subscription } = {};
-    let untrack = () => {};
     let unbeat = () => {};
     const cleanup = () => {
       if (!open) return;
       open = false;
       state.subscription?.unsubscribe();
-      untrack();
+      untrack(sessionId, outlet);
       unbeat();
       outlet.dispose();
     };
@@ -266,7 +274,7 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     sink.onClose(cleanup);
     sink.write(retryBytes);
     unbeat = keepAlive(sink);
-    untrack = track(sessionId, outlet);
+    track(sessionId, outlet);
     const subscription = deps.hub.subscribe(outlet, options);
     state.subscription = subscription;
     outlet.addDropped(subscription.dropped);
@@ -334,124 +342,146 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
         : validationHook({ success: false, error: parsed.error, target: 'query' }, c);
     },
     deps.upgradeWebSocket((c) => {
-      let topics = topicsOf(c.req.query('topics'));
-      const initialResume = parseResumePoint(c.req.query('resume'));
       // The upgrade helper types its context loosely; it is this app's, after the session check.
       const { sessionId } = principalOf(c as Context<AppEnv>);
-      let subscription: Subscription | undefined;
-      let outlet: Outlet | undefined;
-      let live: LiveSocket | undefined;
-      let untrack = () => {};
-      let unwatch = () => {};
-      let windowStart = 0;
-      let received = 0;
-
-      const subscribe = (resume: { epoch: string; seq: number } | undefined) => {
-        if (!outlet) return;
-        subscription?.unsubscribe();
-        outlet.reset();
-        subscription = deps.hub.subscribe(outlet, { topics, resume });
-        outlet.addDropped(subscription.dropped);
-      };
-      const answer = (ws: WSContext, message: ClientMessage) => {
-        switch (message.type) {
-          case 'subscribe':
-            topics = message.topics;
-            return subscribe(parseResumePoint(message.resume));
-          case 'resume':
-            return subscribe(parseResumePoint(message.from));
-          case 'ping':
-            return outlet?.control(controlFrame({ type: 'pong', serverTime: now() }));
-          case 'pong':
-            return undefined;
-          default:
-            return ws.close(1008, 'unknown message');
-        }
-      };
-      const release = () => {
-        subscription?.unsubscribe();
-        outlet?.dispose();
-        untrack();
-        unwatch();
-      };
-
-      return {
-        onOpen(_event, ws) {
-          const raw = rawSocketOf(ws.raw);
-          outlet = createOutlet(
-            {
-              // The frame's shared bytes, sent as text: no per-socket encoding.
-              write: raw
-                ? (frame) => {
-                    if (raw.readyState === socketOpen)
-                      raw.send(frame.bytes, { binary: false, compress: false });
-                  }
-                : (frame) => ws.send(frame.json),
-              pending: raw ? () => raw.bufferedAmount : () => 0,
-              close: (code, reason) => {
-                ws.close(code, reason);
-                // A client that stopped reading never answers the close handshake.
-                if (raw && code !== 1000) setTimeout(() => raw.terminate(), 1_000).unref?.();
-              },
-            },
-            deps.flow,
-            now,
-          );
-          live = { alive: true, outlet, ws, raw };
-          raw?.on('pong', () => {
-            if (live) live.alive = true;
-          });
-          unwatch = watch(live);
-          untrack = track(sessionId, outlet);
-          subscribe(initialResume);
-        },
-        // Typed by shape: Hono's MessageEvent type does not resolve under the Node typings.
-        onMessage(event: { data: unknown }, ws) {
-          if (live) live.alive = true;
-          // A fixed one-second window: cheap, and enough to stop a client flooding the server.
-          const at = now();
-          if (at - windowStart >= 1000) {
-            windowStart = at;
-            received = 0;
-          }
-          received += 1;
-          if (received > deps.wsMessagesPerSecond) return ws.close(1008, 'too many messages');
-          const { data } = event;
-          if (typeof data !== 'string') return ws.close(1008, 'expected JSON text messages');
-          let json: unknown;
-          try {
-            json = JSON.parse(data);
-          } catch {
-            return ws.close(1008, 'expected JSON text messages');
-          }
-          const parsed = ClientMessageSchema.safeParse(json);
-          if (!parsed.success) {
-            const issue = parsed.error.issues[0];
-            const where = issue?.path.join('.') ?? '';
-            const code = where.startsWith('topics')
-              ? 'invalid_topics'
-              : where.startsWith('resume') || where.startsWith('from')
-                ? 'invalid_resume'
-                : 'invalid_message';
-            return outlet?.control(
-              controlFrame({
-                type: 'error',
-                code,
-                message: `${where ? `${where}: ` : ''}${issue?.message ?? 'invalid message'}`,
-              }),
-            );
-          }
-          return answer(ws, parsed.data);
-        },
-        onClose() {
-          release();
-        },
-        onError() {
-          release();
-        },
-      };
+      return new SocketSession(
+        topicsOf(c.req.query('topics')),
+        parseResumePoint(c.req.query('resume')),
+        sessionId,
+      );
     }),
   );
+
+  /**
+   * One WebSocket connection: its events, the outlet's transport, and what the heartbeat checks.
+   * A class, so thousands of connections share its methods instead of each holding closures.
+   */
+  class SocketSession implements LiveSocket, Transport {
+    alive = true;
+    outlet: Outlet | undefined;
+    ws: WSContext | undefined;
+    raw: RawSocket | undefined;
+    private subscription: Subscription | undefined;
+    private windowStart = 0;
+    private received = 0;
+
+    constructor(
+      private topics: readonly string[] | undefined,
+      private readonly initialResume: { epoch: string; seq: number } | undefined,
+      private readonly sessionId: string,
+    ) {}
+
+    // --- the outlet's transport
+    write(frame: Frame) {
+      const { raw } = this;
+      // The frame's shared bytes, sent as text: no per-socket encoding.
+      if (raw) {
+        if (raw.readyState === socketOpen)
+          raw.send(frame.bytes, { binary: false, compress: false });
+      } else this.ws?.send(frame.json);
+    }
+    pending() {
+      return this.raw ? this.raw.bufferedAmount : 0;
+    }
+    close(code: number, reason: string) {
+      this.ws?.close(code, reason);
+      // A client that stopped reading never answers the close handshake.
+      const { raw } = this;
+      if (raw && code !== 1000) setTimeout(() => raw.terminate(), 1_000).unref?.();
+    }
+
+    // --- the socket's events
+    onOpen(_event: unknown, ws: WSContext) {
+      this.ws = ws;
+      const raw = rawSocketOf(ws.raw);
+      this.raw = raw;
+      this.outlet = createOutlet(this, deps.flow, now);
+      if (raw) {
+        liveOf.set(raw, this);
+        raw.on('pong', markAlive);
+      }
+      watch(this);
+      track(this.sessionId, this.outlet);
+      this.subscribe(this.initialResume);
+    }
+    // Typed by shape: Hono's MessageEvent type does not resolve under the Node typings.
+    onMessage(event: { data: unknown }, ws: WSContext) {
+      this.alive = true;
+      // A fixed one-second window: cheap, and enough to stop a client flooding the server.
+      const at = now();
+      if (at - this.windowStart >= 1000) {
+        this.windowStart = at;
+        this.received = 0;
+      }
+      this.received += 1;
+      if (this.received > deps.wsMessagesPerSecond) return ws.close(1008, 'too many messages');
+      const { data } = event;
+      if (typeof data !== 'string') return ws.close(1008, 'expected JSON text messages');
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        return ws.close(1008, 'expected JSON text messages');
+      }
+      const parsed = ClientMessageSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.join('.') ?? '';
+        const code = where.startsWith('topics')
+          ? 'invalid_topics'
+          : where.startsWith('resume') || where.startsWith('from')
+            ? 'invalid_resume'
+            : 'invalid_message';
+        return this.outlet?.control(
+          controlFrame({
+            type: 'error',
+            code,
+            message: `${where ? `${where}: ` : ''}${issue?.message ?? 'invalid message'}`,
+          }),
+        );
+      }
+      return this.answer(ws, parsed.data);
+    }
+    onClose() {
+      this.release();
+    }
+    onError() {
+      this.release();
+    }
+
+    private subscribe(resume: { epoch: string; seq: number } | undefined) {
+      const { outlet } = this;
+      if (!outlet) return;
+      this.subscription?.unsubscribe();
+      outlet.reset();
+      this.subscription = deps.hub.subscribe(outlet, { topics: this.topics, resume });
+      outlet.addDropped(this.subscription.dropped);
+    }
+    private answer(ws: WSContext, message: ClientMessage) {
+      switch (message.type) {
+        case 'subscribe':
+          this.topics = message.topics;
+          return this.subscribe(parseResumePoint(message.resume));
+        case 'resume':
+          return this.subscribe(parseResumePoint(message.from));
+        case 'ping':
+          return this.outlet?.control(controlFrame({ type: 'pong', serverTime: now() }));
+        case 'pong':
+          return undefined;
+        default:
+          return ws.close(1008, 'unknown message');
+      }
+    }
+    private release() {
+      this.subscription?.unsubscribe();
+      this.subscription = undefined;
+      if (this.outlet) {
+        this.outlet.dispose();
+        untrack(this.sessionId, this.outlet);
+      }
+      unwatch(this);
+    }
+  }
   return app;
 }
 

@@ -1,5 +1,5 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -98,6 +98,9 @@ function pinnedSandboxSecrets(env: Record<string, string | undefined>): {
     ? { secrets: Object.fromEntries(entries) as SandboxSecrets }
     : {};
 }
+
+/** Pending connections the kernel may queue before the server accepts them. */
+const listenBacklog = 4096;
 
 /** Frames larger than this close the socket with 1009 (message too big). */
 const maxWebSocketFrameBytes = 64 * 1024;
@@ -289,16 +292,18 @@ export async function startServer(
     },
   });
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: streams.wrapFetch(switchboard.app.fetch),
-        port: config.port,
-        hostname: config.host,
-      },
-      () => resolve(s),
-    );
-    s.once('error', reject);
+  const server: ServerType = createAdaptorServer({
+    fetch: streams.wrapFetch(switchboard.app.fetch),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // A deeper accept queue than Node's 511: after a restart every console reconnects at once,
+    // and a full queue costs each refused SYN a one-second retransmit (the kernel caps it at
+    // net.core.somaxconn).
+    server.listen({ port: config.port, host: config.host, backlog: listenBacklog }, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   streams.attach(server, switchboard.app.fetch);
   const port = (server.address() as AddressInfo).port;
