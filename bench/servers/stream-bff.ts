@@ -34,6 +34,8 @@ process.stdout.write(`${JSON.stringify({ url: baseUrl, headers: { cookie, origin
 serveCommands(async ({ cmd }) => {
   if (cmd === 'mem') return memoryAfterGc();
   // Profiling: where the per-connection memory goes (`node heap-summary.ts <file>`).
+  // Server CPU time (µs, user + system): what the broadcast costs, less disturbed by load.
+  if (cmd === 'cpu') return process.cpuUsage();
   if (cmd === 'heap') return { file: writeHeapSnapshot() };
   if (cmd === 'stats') return { subscribers: hub.size, seq: hub.seq };
   if (cmd === 'stop') {

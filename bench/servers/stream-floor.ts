@@ -55,6 +55,8 @@ process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${actual}`, head
 serveCommands(({ cmd }) => Promise.resolve(answer(cmd)));
 function answer(cmd: unknown) {
   if (cmd === 'mem') return memoryAfterGc();
+  // Server CPU time (µs, user + system): what the broadcast costs, less disturbed by load.
+  if (cmd === 'cpu') return process.cpuUsage();
   if (cmd === 'heap') return { file: writeHeapSnapshot() };
   if (cmd === 'stats') return { subscribers: sockets.size + streams.size, seq };
   if (cmd === 'stop') {
