@@ -128,6 +128,9 @@ const encoder = new TextEncoder();
 const heartbeatBytes = encoder.encode(': ping\n\n');
 const retryBytes = encoder.encode('retry: 2000\n\n');
 
+/** `ws` send options for every frame: text, never compressed; one object for all sends. */
+const textFrame = { binary: false, compress: false } as const;
+
 const sseHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-store',
@@ -376,8 +379,7 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
       const { raw } = this;
       // The frame's shared bytes, sent as text: no per-socket encoding.
       if (raw) {
-        if (raw.readyState === socketOpen)
-          raw.send(frame.bytes, { binary: false, compress: false });
+        if (raw.readyState === socketOpen) raw.send(frame.bytes, textFrame);
       } else this.ws?.send(frame.json);
     }
     pending() {
