@@ -17,7 +17,12 @@ interface Snapshot {
   strings: string[];
 }
 
-export function summariseSnapshot(file: string, n: number, chains = 8): string {
+export function summariseSnapshot(
+  file: string,
+  n: number,
+  chains = 8,
+  focus: string[] = [],
+): string {
   const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const { meta } = snap.snapshot;
   const nf = meta.node_fields.length;
@@ -115,6 +120,10 @@ export function summariseSnapshot(file: string, n: number, chains = 8): string {
     lines.push(
       `  ${(v.bytes / n).toFixed(0).padStart(6)} B/conn  ${(v.count / n).toFixed(2).padStart(6)}/conn  ${JSON.stringify(key)}`,
     );
+  for (const key of focus) {
+    const g = groups.get(key);
+    if (g) lines.push(`  chain of ${key}:\n      ${chainOf(g.sample)}`);
+  }
   for (const [key, g] of perConnection.slice(0, chains))
     lines.push(`  chain of ${key}:\n      ${chainOf(g.sample)}`);
   return lines.join('\n');

@@ -3,7 +3,7 @@
 // `npx tsx profile/stream-memory.ts bff|floor|per-client ws|sse 2000 [snapshot]`
 import { rmSync } from 'node:fs';
 import { startInteractive } from '../lib/interactive';
-import { diffSnapshots } from './heap-summary';
+import { diffSnapshots, summariseSnapshot } from './heap-summary';
 
 const [kind = 'bff', transport = 'ws', count = '2000', snapshot] = process.argv.slice(2);
 const n = Number(count);
@@ -48,6 +48,9 @@ try {
   if (first) {
     const { file } = await server.ask<{ file: string }>({ cmd: 'heap' });
     console.log(diffSnapshots(first.file, file, n));
+    // Optional: `... snapshot object:Request$1,object:AbortController` prints what keeps those.
+    const focus = process.argv[6]?.split(',') ?? [];
+    if (focus.length > 0) console.log(summariseSnapshot(file, n, 0, focus));
     rmSync(file, { force: true });
     rmSync(first.file, { force: true });
   }

@@ -30,7 +30,7 @@ interface NodeBindings {
   incoming: IncomingMessage;
   outgoing: ServerResponse | undefined;
   [pendingUpgrade]?: { events?: WSEvents<WebSocket> };
-  [pendingEventStream]?: (response: Response) => void;
+  [pendingEventStream]?: (response: Response, closeListenersBefore: number) => void;
 }
 
 type Fetch = (request: Request, env: object) => Response | Promise<Response>;
@@ -136,7 +136,13 @@ export function createNodeStreams(wss: WebSocketServer) {
     const out = env.outgoing;
     if (!out) return undefined;
     let queued: Uint8Array[] | undefined = [];
-    env[pendingEventStream] = (final) => {
+    let ownClose: (() => void) | undefined;
+    env[pendingEventStream] = (final, closeListenersBefore) => {
+      // @hono/node-server's close handler (added while the app ran) keeps the request it built
+      // (Request, Headers, AbortController: ~10 KB) for the life of the response; it only aborts
+      // that request's signal, which nothing reads once the stream is the route's.
+      for (const listener of out.listeners('close').slice(closeListenersBefore))
+        if (listener !== ownClose) out.off('close', listener as (...args: unknown[]) => void);
       const head: Record<string, string> = {};
       final.headers.forEach((value, name) => {
         if (name !== alreadySentHeader) head[name] = value;
@@ -162,7 +168,10 @@ export function createNodeStreams(wss: WebSocketServer) {
       end: () => {
         if (!out.writableEnded) out.end();
       },
-      onClose: (listener) => void out.once('close', listener),
+      onClose: (listener) => {
+        ownClose = listener;
+        out.once('close', listener);
+      },
     };
     const response = new Response(null, { headers: { ...headers, [alreadySentHeader]: 'true' } });
     return { sink, response };
@@ -172,12 +181,13 @@ export function createNodeStreams(wss: WebSocketServer) {
   const wrapFetch =
     (fetch: Fetch): Fetch =>
     async (request, env) => {
-      const response = await fetch(request, env);
       const bindings = env as Partial<NodeBindings>;
+      const closeListenersBefore = bindings.outgoing?.listenerCount('close') ?? 0;
+      const response = await fetch(request, env);
       const take = bindings[pendingEventStream];
       if (take) {
         delete bindings[pendingEventStream];
-        take(response);
+        take(response, closeListenersBefore);
       }
       return response;
     };
