@@ -28,6 +28,10 @@ interface RoundResult {
   /** Updates received over updates expected (N clients × seconds measured). */
   delivered: number;
   bytesPerConnection: number;
+  /** JS heap after GC per connection: less disturbed by the allocator than RSS. */
+  heapPerConnection: number;
+  /** Server CPU (user + system) per second of the measured window, ms. */
+  cpuMsPerSecond: number;
   connectMs: number;
 }
 
@@ -55,6 +59,8 @@ async function connectAll(
   server: ServerInfo,
   n: number,
   transport: Transport,
+  /** Handshakes in flight per client process; a storm opens every connection at once. */
+  parallel = 100,
 ) {
   const start = performance.now();
   const answers = await Promise.all(
@@ -65,6 +71,9 @@ async function connectAll(
         headers: server.headers,
         transport,
         n: Math.min(perProcess, n - i * perProcess),
+        parallel,
+        // One loopback source address per client process: its own ephemeral port range.
+        localAddress: `127.0.0.${2 + i}`,
       }),
     ),
   );
@@ -78,13 +87,16 @@ async function round(kind: Kind, transport: Transport, n: number): Promise<Round
   const clients = await startClients(n);
   try {
     await sleep(500);
-    const before = await server.ask<{ rss: number }>({ cmd: 'mem' });
+    const before = await server.ask<{ rss: number; heapUsed: number }>({ cmd: 'mem' });
     const connectMs = await connectAll(clients, server.info, n, transport);
     await sleep(warmupMs);
     await Promise.all(clients.map((c) => c.ask({ cmd: 'reset' })));
+    type Cpu = { user: number; system: number };
+    const cpuBefore = await server.ask<Cpu>({ cmd: 'cpu' });
     await sleep(measureMs);
+    const cpuAfter = await server.ask<Cpu>({ cmd: 'cpu' });
     const lists = await Promise.all(clients.map((c) => c.ask<number[]>({ cmd: 'latencies' })));
-    const after = await server.ask<{ rss: number }>({ cmd: 'mem' });
+    const after = await server.ask<{ rss: number; heapUsed: number }>({ cmd: 'mem' });
     const sorted = lists.flat().toSorted((a, b) => a - b);
     const at = (p: number) =>
       sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
@@ -93,6 +105,9 @@ async function round(kind: Kind, transport: Transport, n: number): Promise<Round
       p99: at(0.99),
       delivered: sorted.length / (n * Math.round(measureMs / 1000)),
       bytesPerConnection: (after.rss - before.rss) / n,
+      heapPerConnection: (after.heapUsed - before.heapUsed) / n,
+      cpuMsPerSecond:
+        (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / measureMs,
       connectMs,
     };
   } finally {
@@ -106,6 +121,9 @@ function summarise(results: RoundResult[]) {
     p99: median(results.map((r) => r.p99)),
     delivered: Math.min(...results.map((r) => r.delivered)),
     kbPerConnection: median(results.map((r) => r.bytesPerConnection)) / 1024,
+    heapKbPerConnection: median(results.map((r) => r.heapPerConnection)) / 1024,
+    cpuMsPerSecond: median(results.map((r) => r.cpuMsPerSecond)),
+    kbRounds: results.map((r) => f(r.bytesPerConnection / 1024)).join(' / '),
     connectMs: median(results.map((r) => r.connectMs)),
     p99s: results.map((r) => f(r.p99)).join(' / '),
   };
@@ -132,7 +150,7 @@ async function fanOut(transport: Transport, kinds: Kind[], sizes: number[]) {
     for (const kind of kinds) {
       const s = summarise(results.get(kind) ?? []);
       console.log(
-        `  N=${n} ${kind.padEnd(10)} p50 ${f(s.p50)}  p99 ${f(s.p99)} (rounds ${s.p99s})  delivered ${f(s.delivered * 100)}%  memory ${f(s.kbPerConnection)} KB/conn  connect ${f(s.connectMs, 0)} ms` +
+        `  N=${n} ${kind.padEnd(10)} p50 ${f(s.p50)}  p99 ${f(s.p99)} (rounds ${s.p99s})  delivered ${f(s.delivered * 100)}%  memory ${f(s.kbPerConnection)} KB/conn (rounds ${s.kbRounds}; heap ${f(s.heapKbPerConnection)})  server CPU ${f(s.cpuMsPerSecond)} ms/s  connect ${f(s.connectMs, 0)} ms` +
           (kind === 'floor' ? '' : `  p99 vs floor ${f(s.p99 / floor.p99, 2)}x`),
       );
     }
@@ -143,7 +161,7 @@ async function fanOut(transport: Transport, kinds: Kind[], sizes: number[]) {
  * 5,000 clients connected and current; the server restarts (same port, same data directory, so the
  * session survives); every client reconnects at once with its resume point. Ours: time until every
  * client has its hello and is current (snapshot of the new run). Floor: time for a bare `ws` server
- * to accept 5,000 new connections.
+ * to accept 5,000 new connections opened at once (the same storm, same accept queue).
  */
 async function reconnectStorm(n: number) {
   console.log(`\nReconnect storm: ${n} WebSocket clients reconnect at once after a restart (ms)\n`);
@@ -180,7 +198,8 @@ async function reconnectStorm(n: number) {
     const floor = await startServer('floor', 'ws');
     const floorClients = await startClients(n);
     try {
-      const ms = await connectAll(floorClients, floor.info, n, 'ws');
+      // All at once, as the BFF's clients reconnect: the same storm against a bare server.
+      const ms = await connectAll(floorClients, floor.info, n, 'ws', n);
       floors.push(ms);
       console.log(`  round ${r + 1} floor: ${n} connections accepted after ${f(ms, 0)} ms`);
     } finally {

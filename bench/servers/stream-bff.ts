@@ -2,6 +2,7 @@
 // Signs in once and prints the session cookie and Origin that every benchmark client reuses.
 // Commands on stdin: {"cmd":"mem"} -> RSS after GC; {"cmd":"stats"} -> hub subscribers and seq.
 import { mkdirSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '@switchboard/bff/config/config';
 import { signIn, testAdminPassword } from '@switchboard/bff/auth/test-session';
 import { silentLogger } from '@switchboard/bff/http/logger';
@@ -32,6 +33,10 @@ const publisher = setInterval(() => hub.publish(benchUpdate()), 1000);
 process.stdout.write(`${JSON.stringify({ url: baseUrl, headers: { cookie, origin } })}\n`);
 serveCommands(async ({ cmd }) => {
   if (cmd === 'mem') return memoryAfterGc();
+  // Profiling: where the per-connection memory goes (`node heap-summary.ts <file>`).
+  // Server CPU time (µs, user + system): what the broadcast costs, less disturbed by load.
+  if (cmd === 'cpu') return process.cpuUsage();
+  if (cmd === 'heap') return { file: writeHeapSnapshot() };
   if (cmd === 'stats') return { subscribers: hub.size, seq: hub.seq };
   if (cmd === 'stop') {
     clearInterval(publisher);

@@ -4,6 +4,7 @@
 // client (the naive broadcast), for contrast. Commands: {"cmd":"mem"}, {"cmd":"stats"}.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { memoryAfterGc, serveCommands } from '../lib/interactive';
 import { benchUpdate } from './stream-payload';
@@ -45,12 +46,18 @@ const publisher = setInterval(() => {
     for (const res of streams) res.write(bytes);
   }
 }, 1000);
-await new Promise<void>((resolve) => http.listen(Number(port), '127.0.0.1', resolve));
+// The same accept queue as the BFF's, so a reconnect storm compares the servers, not the queues.
+await new Promise<void>((resolve) =>
+  http.listen({ port: Number(port), host: '127.0.0.1', backlog: 4096 }, resolve),
+);
 const { port: actual } = http.address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${actual}`, headers: {} })}\n`);
 serveCommands(({ cmd }) => Promise.resolve(answer(cmd)));
 function answer(cmd: unknown) {
   if (cmd === 'mem') return memoryAfterGc();
+  // Server CPU time (µs, user + system): what the broadcast costs, less disturbed by load.
+  if (cmd === 'cpu') return process.cpuUsage();
+  if (cmd === 'heap') return { file: writeHeapSnapshot() };
   if (cmd === 'stats') return { subscribers: sockets.size + streams.size, seq };
   if (cmd === 'stop') {
     clearInterval(publisher);

@@ -26,6 +26,7 @@ import { publishSamples } from './realtime/publish-samples';
 import {
   createRealtimeRoutes,
   defaultRealtimeTuning,
+  type OpenEventStream,
   type RealtimeTuning,
 } from './realtime/realtime.routes';
 import { createStreamHub, type StreamHub } from './realtime/stream-hub';
@@ -104,6 +105,8 @@ export interface AppDeps {
   /** Builds each integration's authenticator; the secrets it needs stay behind this function. */
   authenticator: (integration: string, config: Catalog['integrations'][string]) => Authenticator;
   upgradeWebSocket: UpgradeWebSocket;
+  /** Event streams written straight to the runtime's response (Node); a ReadableStream otherwise. */
+  openEventStream?: OpenEventStream;
   logger: Logger;
   /** Monotonic time and waits, for durations and policies. */
   clock: Clock;
@@ -360,6 +363,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     createRealtimeRoutes({
       hub,
       upgradeWebSocket: deps.upgradeWebSocket,
+      openEventStream: deps.openEventStream,
       ...defaultRealtimeTuning,
       ...deps.realtime,
       allowOrigin: (c) => isAllowedOrigin(c, c.req.header('origin'), security),

@@ -39,6 +39,124 @@ export interface Outlet extends Subscriber {
 export const slowClientCloseCode = 1013;
 
 /**
+ * One per connection, so it is a class: its methods live on the prototype instead of a dozen
+ * closures per subscriber (thousands of connections; decision 018).
+ */
+class FlowOutlet implements Outlet {
+  /** Live messages held back while the client lags, latest per topic. */
+  private held: Map<string, Frame> | undefined;
+  private heldSince = 0;
+  private lastStatusAt = 0;
+  private merged = 0;
+  private dropped = 0;
+  private closed = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly limits: FlowLimits,
+    private readonly now: () => number,
+  ) {}
+
+  private stopTimer() {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  status(): StatusMessage {
+    return {
+      type: 'stream.status',
+      lagMs: this.held ? Math.max(0, this.now() - this.heldSince) : 0,
+      merged: this.merged,
+      dropped: this.dropped,
+      queued: this.held?.size ?? 0,
+      bufferedBytes: this.transport.pending(),
+    };
+  }
+
+  private sendStatus(message = this.status()) {
+    this.lastStatusAt = this.now();
+    this.transport.write(controlFrame(message, this.lastStatusAt));
+  }
+
+  private drop() {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTimer();
+    this.held = undefined;
+    this.transport.close(slowClientCloseCode, 'try again later: the client fell too far behind');
+  }
+
+  private tooFarBehind() {
+    return (
+      this.transport.pending() > this.limits.hardBytes ||
+      (this.held !== undefined && this.now() - this.heldSince > this.limits.stallMs)
+    );
+  }
+
+  private check() {
+    if (this.closed || !this.held) return this.stopTimer();
+    if (this.tooFarBehind()) return this.drop();
+    if (this.transport.pending() <= this.limits.softBytes) {
+      const lagMs = Math.max(0, this.now() - this.heldSince);
+      const frames = [...this.held.values()].sort((a, b) => a.seq - b.seq);
+      this.held = undefined;
+      this.stopTimer();
+      for (const frame of frames) this.transport.write(frame);
+      // Caught up: say how far behind it was and what it lost on the way.
+      return this.sendStatus({ ...this.status(), lagMs });
+    }
+    if (this.now() - this.lastStatusAt >= this.limits.statusMs) this.sendStatus();
+    return undefined;
+  }
+
+  send(frame: Frame, delivery: Delivery) {
+    if (this.closed) return;
+    // Replays and snapshots are bounded by the buffer and must arrive whole.
+    if (delivery !== 'live' || frame.topic === undefined) return this.transport.write(frame);
+    if (!this.held && this.transport.pending() <= this.limits.softBytes)
+      return this.transport.write(frame);
+    if (!this.held) {
+      this.held = new Map();
+      this.heldSince = frame.publishedAt;
+      this.timer = setInterval(() => this.check(), this.limits.checkMs);
+      this.sendStatus();
+    }
+    if (this.held.has(frame.topic)) this.merged += 1;
+    this.held.set(frame.topic, frame);
+    if (this.tooFarBehind()) this.drop();
+  }
+
+  close(code: number, reason: string) {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTimer();
+    this.transport.close(code, reason);
+  }
+
+  control(frame: Frame) {
+    if (!this.closed) this.transport.write(frame);
+  }
+
+  reset() {
+    this.held = undefined;
+    this.stopTimer();
+  }
+
+  addDropped(count: number) {
+    if (count <= 0 || this.closed) return;
+    this.dropped += count;
+    this.sendStatus();
+  }
+
+  dispose() {
+    this.closed = true;
+    this.held = undefined;
+    this.stopTimer();
+  }
+}
+
+/**
  * @example
  * const outlet = createOutlet({ write: (f) => raw.send(f.bytes), pending: () => raw.bufferedAmount, close }, limits);
  * hub.subscribe(outlet);
@@ -48,95 +166,5 @@ export function createOutlet(
   limits: FlowLimits,
   now: () => number = Date.now,
 ): Outlet {
-  /** Live messages held back while the client lags, latest per topic. */
-  let held: Map<string, Frame> | undefined;
-  let heldSince = 0;
-  let lastStatusAt = 0;
-  let merged = 0;
-  let dropped = 0;
-  let closed = false;
-  let timer: ReturnType<typeof setInterval> | undefined;
-
-  const stopTimer = () => {
-    clearInterval(timer);
-    timer = undefined;
-  };
-  const status = (): StatusMessage => ({
-    type: 'stream.status',
-    lagMs: held ? Math.max(0, now() - heldSince) : 0,
-    merged,
-    dropped,
-    queued: held?.size ?? 0,
-    bufferedBytes: transport.pending(),
-  });
-  const sendStatus = (message = status()) => {
-    lastStatusAt = now();
-    transport.write(controlFrame(message, lastStatusAt));
-  };
-  const drop = () => {
-    if (closed) return;
-    closed = true;
-    stopTimer();
-    held = undefined;
-    transport.close(slowClientCloseCode, 'try again later: the client fell too far behind');
-  };
-  const tooFarBehind = () =>
-    transport.pending() > limits.hardBytes ||
-    (held !== undefined && now() - heldSince > limits.stallMs);
-  const check = () => {
-    if (closed || !held) return stopTimer();
-    if (tooFarBehind()) return drop();
-    if (transport.pending() <= limits.softBytes) {
-      const lagMs = Math.max(0, now() - heldSince);
-      const frames = [...held.values()].sort((a, b) => a.seq - b.seq);
-      held = undefined;
-      stopTimer();
-      for (const frame of frames) transport.write(frame);
-      // Caught up: say how far behind it was and what it lost on the way.
-      return sendStatus({ ...status(), lagMs });
-    }
-    if (now() - lastStatusAt >= limits.statusMs) sendStatus();
-  };
-
-  return {
-    send(frame: Frame, delivery: Delivery) {
-      if (closed) return;
-      // Replays and snapshots are bounded by the buffer and must arrive whole.
-      if (delivery !== 'live' || frame.topic === undefined) return transport.write(frame);
-      if (!held && transport.pending() <= limits.softBytes) return transport.write(frame);
-      if (!held) {
-        held = new Map();
-        heldSince = frame.publishedAt;
-        timer = setInterval(check, limits.checkMs);
-        sendStatus();
-      }
-      if (held.has(frame.topic)) merged += 1;
-      held.set(frame.topic, frame);
-      if (tooFarBehind()) drop();
-    },
-    close(code, reason) {
-      if (closed) return;
-      closed = true;
-      stopTimer();
-      transport.close(code, reason);
-    },
-    control(frame) {
-      if (!closed) transport.write(frame);
-    },
-    reset() {
-      held = undefined;
-      stopTimer();
-    },
-    addDropped(count) {
-      if (count <= 0 || closed) return;
-      dropped += count;
-      sendStatus();
-    },
-    status,
-    dispose() {
-      closed = true;
-      held = undefined;
-      stopTimer();
-    },
-  };
+  return new FlowOutlet(transport, limits, now);
 }

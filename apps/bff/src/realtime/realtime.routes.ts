@@ -14,13 +14,42 @@ import type { UpgradeWebSocket, WSContext } from 'hono/ws';
 import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
 import { errorResponse, validationHook } from '../http/errors';
-import { createOutlet, type FlowLimits, type Outlet } from './outlet';
+import { createOutlet, type FlowLimits, type Outlet, type Transport } from './outlet';
 import { rawSocketOf, socketOpen, type RawSocket } from './socket-controls';
-import { controlFrame, type StreamHub, type Subscriber, type Subscription } from './stream-hub';
+import {
+  controlFrame,
+  type Frame,
+  type StreamHub,
+  type SubscribeOptions,
+  type Subscriber,
+  type Subscription,
+} from './stream-hub';
+
+/** A runtime's direct line to an event stream's HTTP response. */
+export interface EventStreamSink {
+  /** Queues or writes bytes; the same buffer is handed to every stream of a broadcast. */
+  write(bytes: Uint8Array): void;
+  /** Bytes written but not yet taken by the peer. */
+  pending(): number;
+  end(): void;
+  /** Called once when the response ends or the peer goes away. */
+  onClose(listener: () => void): void;
+}
+
+/**
+ * Takes over the response of an event stream on runtimes that can write it directly (Node): the
+ * route returns `response` and writes through `sink`. Undefined means: use a ReadableStream body.
+ */
+export type OpenEventStream = (
+  c: Context,
+  headers: Record<string, string>,
+) => { sink: EventStreamSink; response: Response } | undefined;
 
 export interface RealtimeDeps {
   hub: StreamHub;
   upgradeWebSocket: UpgradeWebSocket;
+  /** Optional: direct event-stream responses (Node); a ReadableStream body otherwise. */
+  openEventStream?: OpenEventStream | undefined;
   /** How often an idle SSE stream gets a comment line, so proxies and clients see it is alive. */
   sseHeartbeatMs: number;
   /**
@@ -99,15 +128,31 @@ const encoder = new TextEncoder();
 const heartbeatBytes = encoder.encode(': ping\n\n');
 const retryBytes = encoder.encode('retry: 2000\n\n');
 
+/** `ws` send options for every frame: text, never compressed; one object for all sends. */
+const textFrame = { binary: false, compress: false } as const;
+
+const sseHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-accel-buffering': 'no',
+};
+
 const topicsOf = (param: string | undefined) =>
   param === undefined ? undefined : TopicsParamSchema.parse(param);
 
 /** One WebSocket connection, as the heartbeat sees it. */
 interface LiveSocket {
   alive: boolean;
-  outlet: Outlet;
-  ws: WSContext;
+  outlet: Outlet | undefined;
+  ws: WSContext | undefined;
   raw: RawSocket | undefined;
+}
+
+/** The connection behind a raw socket, for the one `pong` listener every socket shares. */
+const liveOf = new WeakMap<RawSocket, LiveSocket>();
+function markAlive(this: RawSocket) {
+  const live = liveOf.get(this);
+  if (live) live.alive = true;
 }
 
 export function createRealtimeRoutes(deps: RealtimeDeps) {
@@ -120,14 +165,15 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     bySession.delete(sessionId);
     for (const s of subscribers ?? []) s.close(1008, 'session revoked');
   });
-  /** Counts a stream under its session, so a revocation can end it; returns the undo. */
+  /** Counts a stream under its session, so a revocation can end it. */
   const track = (sessionId: string, subscriber: Subscriber) => {
     const own = bySession.get(sessionId) ?? new Set();
     bySession.set(sessionId, own.add(subscriber));
-    return () => {
-      own.delete(subscriber);
-      if (own.size === 0 && bySession.get(sessionId) === own) bySession.delete(sessionId);
-    };
+  };
+  const untrack = (sessionId: string, subscriber: Subscriber) => {
+    const own = bySession.get(sessionId);
+    own?.delete(subscriber);
+    if (own?.size === 0) bySession.delete(sessionId);
   };
 
   // One timer for every WebSocket: ping, and terminate the peers that stayed silent since the last.
@@ -140,12 +186,12 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
       if (!socket.alive) {
         sockets.delete(socket);
         if (socket.raw) socket.raw.terminate();
-        else socket.ws.close(1001, 'no answer to ping');
+        else socket.ws?.close(1001, 'no answer to ping');
         continue;
       }
       socket.alive = false;
       socket.raw?.ping();
-      socket.outlet.control(ping);
+      socket.outlet?.control(ping);
     }
     if (sockets.size === 0) stopHeartbeat();
   };
@@ -156,10 +202,10 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   const watch = (socket: LiveSocket) => {
     sockets.add(socket);
     heartbeat ??= setInterval(beat, deps.wsHeartbeatMs);
-    return () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) stopHeartbeat();
-    };
+  };
+  const unwatch = (socket: LiveSocket) => {
+    sockets.delete(socket);
+    if (sockets.size === 0) stopHeartbeat();
   };
 
   const checkStreamAccess: MiddlewareHandler<AppEnv> = async function checkStreamAccess(c, next) {
@@ -179,6 +225,66 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.use('/api/stream', checkStreamAccess);
   app.use('/api/ws', checkStreamAccess);
 
+  // One timer for every event stream: a comment line keeps proxies and clients sure it is alive.
+  const eventStreams = new Set<EventStreamSink>();
+  let sseHeartbeat: ReturnType<typeof setInterval> | undefined;
+  const keepAlive = (sink: EventStreamSink) => {
+    eventStreams.add(sink);
+    sseHeartbeat ??= setInterval(() => {
+      for (const stream of eventStreams) stream.write(heartbeatBytes);
+    }, deps.sseHeartbeatMs);
+    return () => {
+      eventStreams.delete(sink);
+      if (eventStreams.size > 0) return;
+      clearInterval(sseHeartbeat);
+      sseHeartbeat = undefined;
+    };
+  };
+
+  /** Subscribes one event stream; `sink` is the runtime's response or a ReadableStream. */
+  const serveEventStream = (
+    sink: EventStreamSink,
+    sessionId: string,
+    options: SubscribeOptions,
+  ) => {
+    let open = true;
+    // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
+    const state: { subscription?: Subscription } = {};
+    let unbeat = () => {};
+    const cleanup = () => {
+      if (!open) return;
+      open = false;
+      state.subscription?.unsubscribe();
+      untrack(sessionId, outlet);
+      unbeat();
+      outlet.dispose();
+    };
+    const outlet = createOutlet(
+      {
+        write: (frame) => {
+          if (open) sink.write(frame.sse);
+        },
+        pending: () => sink.pending(),
+        close: () => {
+          if (!open) return;
+          cleanup();
+          sink.end();
+        },
+      },
+      deps.flow,
+      now,
+    );
+    sink.onClose(cleanup);
+    sink.write(retryBytes);
+    unbeat = keepAlive(sink);
+    track(sessionId, outlet);
+    const subscription = deps.hub.subscribe(outlet, options);
+    state.subscription = subscription;
+    outlet.addDropped(subscription.dropped);
+    // The stream may have ended during replay (a hub already closed).
+    if (!open) subscription.unsubscribe();
+  };
+
   app.openapi(streamRoute, (c) => {
     const query = c.req.valid('query');
     // The browser's own reconnect sends Last-Event-ID but repeats the URL it was opened with: the
@@ -186,62 +292,48 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     const resume = parseResumePoint(c.req.header('last-event-id') ?? query.resume);
     const topics = topicsOf(query.topics);
     const { sessionId } = principalOf(c);
-    let cleanup = () => {};
+    // Straight to the runtime's response when it offers that: the shared bytes, one write each.
+    const direct = deps.openEventStream?.(c, sseHeaders);
+    if (direct) {
+      serveEventStream(direct.sink, sessionId, { topics, resume });
+      return direct.response;
+    }
+    let onCancel = () => {};
     const body = new ReadableStream<Uint8Array>(
       {
         start(controller) {
-          let open = true;
-          // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
-          const state: { subscription?: Subscription } = {};
-          let untrack = () => {};
-          const timer = setInterval(() => write(heartbeatBytes), deps.sseHeartbeatMs);
-          cleanup = () => {
-            open = false;
-            state.subscription?.unsubscribe();
-            untrack();
-            outlet.dispose();
-            clearInterval(timer);
-          };
-          const end = () => {
-            if (!open) return;
-            cleanup();
-            controller.close();
-          };
-          const write = (bytes: Uint8Array) => {
-            if (open) controller.enqueue(bytes);
-          };
-          const outlet = createOutlet(
+          let ended = false;
+          serveEventStream(
             {
-              write: (frame) => write(frame.sse),
+              write: (bytes) => {
+                if (!ended) controller.enqueue(bytes);
+              },
               // Bytes queued in this stream: the response writer stops reading it when the socket is full.
               pending: () => Math.max(0, -(controller.desiredSize ?? 0)),
-              close: end,
+              end: () => {
+                if (ended) return;
+                ended = true;
+                controller.close();
+              },
+              onClose: (listener) => {
+                onCancel = () => {
+                  ended = true;
+                  listener();
+                };
+              },
             },
-            deps.flow,
-            now,
+            sessionId,
+            { topics, resume },
           );
-          controller.enqueue(retryBytes);
-          untrack = track(sessionId, outlet);
-          const subscription = deps.hub.subscribe(outlet, { topics, resume });
-          state.subscription = subscription;
-          outlet.addDropped(subscription.dropped);
-          // The stream may have ended during replay (a hub already closed).
-          if (!open) subscription.unsubscribe();
         },
         cancel() {
-          cleanup();
+          onCancel();
         },
       },
       // Counted in bytes with no allowance, so desiredSize is minus what the client has not taken.
       new ByteLengthQueuingStrategy({ highWaterMark: 0 }),
     );
-    return new Response(body, {
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-      },
-    });
+    return new Response(body, { headers: sseHeaders });
   });
 
   // Documented through the registry; served by the runtime's WebSocket upgrade helper.
@@ -255,124 +347,145 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
         : validationHook({ success: false, error: parsed.error, target: 'query' }, c);
     },
     deps.upgradeWebSocket((c) => {
-      let topics = topicsOf(c.req.query('topics'));
-      const initialResume = parseResumePoint(c.req.query('resume'));
       // The upgrade helper types its context loosely; it is this app's, after the session check.
       const { sessionId } = principalOf(c as Context<AppEnv>);
-      let subscription: Subscription | undefined;
-      let outlet: Outlet | undefined;
-      let live: LiveSocket | undefined;
-      let untrack = () => {};
-      let unwatch = () => {};
-      let windowStart = 0;
-      let received = 0;
-
-      const subscribe = (resume: { epoch: string; seq: number } | undefined) => {
-        if (!outlet) return;
-        subscription?.unsubscribe();
-        outlet.reset();
-        subscription = deps.hub.subscribe(outlet, { topics, resume });
-        outlet.addDropped(subscription.dropped);
-      };
-      const answer = (ws: WSContext, message: ClientMessage) => {
-        switch (message.type) {
-          case 'subscribe':
-            topics = message.topics;
-            return subscribe(parseResumePoint(message.resume));
-          case 'resume':
-            return subscribe(parseResumePoint(message.from));
-          case 'ping':
-            return outlet?.control(controlFrame({ type: 'pong', serverTime: now() }));
-          case 'pong':
-            return undefined;
-          default:
-            return ws.close(1008, 'unknown message');
-        }
-      };
-      const release = () => {
-        subscription?.unsubscribe();
-        outlet?.dispose();
-        untrack();
-        unwatch();
-      };
-
-      return {
-        onOpen(_event, ws) {
-          const raw = rawSocketOf(ws.raw);
-          outlet = createOutlet(
-            {
-              // The frame's shared bytes, sent as text: no per-socket encoding.
-              write: raw
-                ? (frame) => {
-                    if (raw.readyState === socketOpen)
-                      raw.send(frame.bytes, { binary: false, compress: false });
-                  }
-                : (frame) => ws.send(frame.json),
-              pending: raw ? () => raw.bufferedAmount : () => 0,
-              close: (code, reason) => {
-                ws.close(code, reason);
-                // A client that stopped reading never answers the close handshake.
-                if (raw && code !== 1000) setTimeout(() => raw.terminate(), 1_000).unref?.();
-              },
-            },
-            deps.flow,
-            now,
-          );
-          live = { alive: true, outlet, ws, raw };
-          raw?.on('pong', () => {
-            if (live) live.alive = true;
-          });
-          unwatch = watch(live);
-          untrack = track(sessionId, outlet);
-          subscribe(initialResume);
-        },
-        // Typed by shape: Hono's MessageEvent type does not resolve under the Node typings.
-        onMessage(event: { data: unknown }, ws) {
-          if (live) live.alive = true;
-          // A fixed one-second window: cheap, and enough to stop a client flooding the server.
-          const at = now();
-          if (at - windowStart >= 1000) {
-            windowStart = at;
-            received = 0;
-          }
-          received += 1;
-          if (received > deps.wsMessagesPerSecond) return ws.close(1008, 'too many messages');
-          const { data } = event;
-          if (typeof data !== 'string') return ws.close(1008, 'expected JSON text messages');
-          let json: unknown;
-          try {
-            json = JSON.parse(data);
-          } catch {
-            return ws.close(1008, 'expected JSON text messages');
-          }
-          const parsed = ClientMessageSchema.safeParse(json);
-          if (!parsed.success) {
-            const issue = parsed.error.issues[0];
-            const where = issue?.path.join('.') ?? '';
-            const code = where.startsWith('topics')
-              ? 'invalid_topics'
-              : where.startsWith('resume') || where.startsWith('from')
-                ? 'invalid_resume'
-                : 'invalid_message';
-            return outlet?.control(
-              controlFrame({
-                type: 'error',
-                code,
-                message: `${where ? `${where}: ` : ''}${issue?.message ?? 'invalid message'}`,
-              }),
-            );
-          }
-          return answer(ws, parsed.data);
-        },
-        onClose() {
-          release();
-        },
-        onError() {
-          release();
-        },
-      };
+      return new SocketSession(
+        topicsOf(c.req.query('topics')),
+        parseResumePoint(c.req.query('resume')),
+        sessionId,
+      );
     }),
   );
+
+  /**
+   * One WebSocket connection: its events, the outlet's transport, and what the heartbeat checks.
+   * A class, so thousands of connections share its methods instead of each holding closures.
+   */
+  class SocketSession implements LiveSocket, Transport {
+    alive = true;
+    outlet: Outlet | undefined;
+    ws: WSContext | undefined;
+    raw: RawSocket | undefined;
+    private subscription: Subscription | undefined;
+    private windowStart = 0;
+    private received = 0;
+
+    constructor(
+      private topics: readonly string[] | undefined,
+      private readonly initialResume: { epoch: string; seq: number } | undefined,
+      private readonly sessionId: string,
+    ) {}
+
+    // --- the outlet's transport
+    write(frame: Frame) {
+      const { raw } = this;
+      // The frame's shared bytes, sent as text: no per-socket encoding.
+      if (raw) {
+        if (raw.readyState === socketOpen) raw.send(frame.bytes, textFrame);
+      } else this.ws?.send(frame.json);
+    }
+    pending() {
+      return this.raw ? this.raw.bufferedAmount : 0;
+    }
+    close(code: number, reason: string) {
+      this.ws?.close(code, reason);
+      // A client that stopped reading never answers the close handshake.
+      const { raw } = this;
+      if (raw && code !== 1000) setTimeout(() => raw.terminate(), 1_000).unref?.();
+    }
+
+    // --- the socket's events
+    onOpen(_event: unknown, ws: WSContext) {
+      this.ws = ws;
+      const raw = rawSocketOf(ws.raw);
+      this.raw = raw;
+      this.outlet = createOutlet(this, deps.flow, now);
+      if (raw) {
+        liveOf.set(raw, this);
+        raw.on('pong', markAlive);
+      }
+      watch(this);
+      track(this.sessionId, this.outlet);
+      this.subscribe(this.initialResume);
+    }
+    // Typed by shape: Hono's MessageEvent type does not resolve under the Node typings.
+    onMessage(event: { data: unknown }, ws: WSContext) {
+      this.alive = true;
+      // A fixed one-second window: cheap, and enough to stop a client flooding the server.
+      const at = now();
+      if (at - this.windowStart >= 1000) {
+        this.windowStart = at;
+        this.received = 0;
+      }
+      this.received += 1;
+      if (this.received > deps.wsMessagesPerSecond) return ws.close(1008, 'too many messages');
+      const { data } = event;
+      if (typeof data !== 'string') return ws.close(1008, 'expected JSON text messages');
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        return ws.close(1008, 'expected JSON text messages');
+      }
+      const parsed = ClientMessageSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.join('.') ?? '';
+        const code = where.startsWith('topics')
+          ? 'invalid_topics'
+          : where.startsWith('resume') || where.startsWith('from')
+            ? 'invalid_resume'
+            : 'invalid_message';
+        return this.outlet?.control(
+          controlFrame({
+            type: 'error',
+            code,
+            message: `${where ? `${where}: ` : ''}${issue?.message ?? 'invalid message'}`,
+          }),
+        );
+      }
+      return this.answer(ws, parsed.data);
+    }
+    onClose() {
+      this.release();
+    }
+    onError() {
+      this.release();
+    }
+
+    private subscribe(resume: { epoch: string; seq: number } | undefined) {
+      const { outlet } = this;
+      if (!outlet) return;
+      this.subscription?.unsubscribe();
+      outlet.reset();
+      this.subscription = deps.hub.subscribe(outlet, { topics: this.topics, resume });
+      outlet.addDropped(this.subscription.dropped);
+    }
+    private answer(ws: WSContext, message: ClientMessage) {
+      switch (message.type) {
+        case 'subscribe':
+          this.topics = message.topics;
+          return this.subscribe(parseResumePoint(message.resume));
+        case 'resume':
+          return this.subscribe(parseResumePoint(message.from));
+        case 'ping':
+          return this.outlet?.control(controlFrame({ type: 'pong', serverTime: now() }));
+        case 'pong':
+          return undefined;
+        default:
+          return ws.close(1008, 'unknown message');
+      }
+    }
+    private release() {
+      this.subscription?.unsubscribe();
+      this.subscription = undefined;
+      if (this.outlet) {
+        this.outlet.dispose();
+        untrack(this.sessionId, this.outlet);
+      }
+      unwatch(this);
+    }
+  }
   return app;
 }
 

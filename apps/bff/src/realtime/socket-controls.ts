@@ -8,7 +8,7 @@ export interface RawSocket {
   send(data: Uint8Array, options: { binary: boolean; compress?: boolean }): void;
   ping(): void;
   terminate(): void;
-  on(event: 'pong', listener: () => void): unknown;
+  on(event: 'pong', listener: (this: RawSocket) => void): unknown;
 }
 
 /** The raw socket behind Hono's `WSContext.raw`, when it offers what a `ws` WebSocket does. */

@@ -1,5 +1,5 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
-import { serve, upgradeWebSocket, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,7 @@ import { sandboxCatalogConfig } from '../../sandbox/providers';
 import { sandboxSecretNames, type SandboxSecrets } from '../../sandbox/provider-auth';
 import { createAuthenticator } from '../../upstreams/auth';
 import { startSandboxServers, type RunningSandbox } from './sandbox-servers';
+import { createNodeStreams } from './node-streams';
 import { createStaticAssets } from './static-assets';
 import { createUndiciTransport } from './undici-transport';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -98,6 +99,9 @@ function pinnedSandboxSecrets(env: Record<string, string | undefined>): {
     ? { secrets: Object.fromEntries(entries) as SandboxSecrets }
     : {};
 }
+
+/** Pending connections the kernel may queue before the server accepts them. */
+const listenBacklog = 4096;
 
 /** Frames larger than this close the socket with 1009 (message too big). */
 const maxWebSocketFrameBytes = 64 * 1024;
@@ -220,6 +224,15 @@ export async function startServer(
       .catch((err: unknown) => logger.warn({ err: String(err) }, 'pruning ended sessions failed'));
   }, 10 * 60_000);
   pruneSessions.unref();
+  // perMessageDeflate is off by default in `ws`: a compressor per socket is memory the
+  // broadcast cannot afford, and the frames are shared bytes.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxWebSocketFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
+  const streams = createNodeStreams(wss);
   const switchboard = createApp({
     catalog,
     auth,
@@ -242,7 +255,8 @@ export async function startServer(
         clock: systemClock,
         transport: undici.transport,
       }),
-    upgradeWebSocket,
+    upgradeWebSocket: streams.upgradeWebSocket,
+    openEventStream: streams.openEventStream,
     ...(options.realtime && { realtime: options.realtime }),
     logger,
     clock: systemClock,
@@ -282,19 +296,20 @@ export async function startServer(
     },
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxWebSocketFrameBytes });
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: switchboard.app.fetch,
-        port: config.port,
-        hostname: config.host,
-        websocket: { server: wss },
-      },
-      () => resolve(s),
-    );
-    s.once('error', reject);
+  const server: ServerType = createAdaptorServer({
+    fetch: streams.wrapFetch(switchboard.app.fetch),
   });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // A deeper accept queue than Node's 511: after a restart every console reconnects at once,
+    // and a full queue costs each refused SYN a one-second retransmit (the kernel caps it at
+    // net.core.somaxconn).
+    server.listen({ port: config.port, host: config.host, backlog: listenBacklog }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  streams.attach(server, switchboard.app.fetch);
   const port = (server.address() as AddressInfo).port;
   switchboard.start();
 
