@@ -9,5 +9,6 @@ export default defineProject({
     environment: 'node',
     include: ['src/**/*.test.{ts,tsx}'],
     testTimeout: 20_000,
+    setupFiles: ['src/test/setup.ts'],
   },
 });

@@ -24,6 +24,11 @@ const pendingUpgrade = Symbol('pending WebSocket upgrade');
 const pendingEventStream = Symbol('pending event stream');
 /** @hono/node-server writes nothing for a response carrying this header: the route wrote it. */
 const alreadySentHeader = 'x-hono-already-sent';
+// @hono/node-server swaps the global Response for a lighter class when a server starts, and
+// writes that class's responses straight from their cached parts, never looking for the
+// already-sent marker. The takeover response must be a native one, whose marker it honours:
+// captured here, when the module loads, before any server has started.
+const NativeResponse = globalThis.Response;
 
 /** What the fetch callback's `env` carries on this runtime. */
 interface NodeBindings {
@@ -173,7 +178,9 @@ export function createNodeStreams(wss: WebSocketServer) {
         out.once('close', listener);
       },
     };
-    const response = new Response(null, { headers: { ...headers, [alreadySentHeader]: 'true' } });
+    const response = new NativeResponse(null, {
+      headers: { ...headers, [alreadySentHeader]: 'true' },
+    });
     return { sink, response };
   };
 
