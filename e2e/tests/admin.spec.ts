@@ -10,7 +10,9 @@ test('an admin manages users and sessions, and the audit log records it', async 
   const username = `viewer-${Date.now().toString(36)}`;
   const password = `${username}-long-password`;
 
-  await page.getByRole('link', { name: 'Users' }).click();
+  // The main navigation's link: the overview also links to the `users` integration's tile.
+  const nav = (p: typeof page) => p.getByRole('navigation', { name: 'Main' });
+  await nav(page).getByRole('link', { name: 'Users', exact: true }).click();
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Role', { exact: true }).selectOption('viewer');
   await page.getByLabel('Initial password').fill(password);
@@ -22,7 +24,7 @@ test('an admin manages users and sessions, and the audit log records it', async 
   const viewer = await viewerContext.newPage();
   await signInThroughForm(viewer, username, password);
   await expect(viewer.getByTestId('current-user')).toContainText(username);
-  await expect(viewer.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  await expect(nav(viewer).getByRole('link', { name: 'Users', exact: true })).toHaveCount(0);
   // And the server refuses what the UI does not offer.
   const act = await viewer.request.post('/api/integrations/payments/breaker', {
     headers: { origin: new URL(viewer.url()).origin, 'x-csrf': '1' },

@@ -2,9 +2,9 @@
 // then replayed after a dry run; it leaves the dead-letter list and the queue runs it to success.
 //
 // The dead letter is written into the running BFF's queue.db as the queue itself stores one after
-// three failed attempts: until the sign-up flow lands (issue 7, flows), no job that the sandbox's
-// faults can fail exists to produce one. The job type is the webhook processor's, which the
-// server's workers run, so the replay is carried out for real.
+// three failed attempts, so the journey does not wait out real retries and backoff. It is a webhook
+// delivery (the processor's payload shape) whose event type starts no flow, which the server's
+// workers run, so the replay is carried out for real.
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -54,7 +54,14 @@ function seedDeadLetter(payload: unknown): string {
 const issueId = 'email/send/http_5xx';
 
 test('inspect, edit and replay a dead letter after a dry run', async ({ signedIn: page, api }) => {
-  const id = seedDeadLetter({ to: 'ada@example.com', template: 'welcome' });
+  const delivery = (email: string) => ({
+    source: 'payments',
+    deliveryId: `evt_${Date.now()}`,
+    eventType: 'customer.updated',
+    event: { email },
+  });
+  const original = delivery('ada@example.com');
+  const id = seedDeadLetter(original);
 
   await page.getByRole('link', { name: 'Dead letters' }).click();
   const issue = page.getByTestId(`issue-row-${issueId}`);
@@ -72,15 +79,15 @@ test('inspect, edit and replay a dead letter after a dry run', async ({ signedIn
   await detail.getByRole('button', { name: 'Edit payload' }).click();
   await detail
     .getByLabel('Payload (JSON)')
-    .fill(JSON.stringify({ to: 'ada@example.org', template: 'welcome' }));
-  await expect(detail.getByTestId('payload-diff')).toContainText('/to');
+    .fill(JSON.stringify({ ...original, event: { email: 'ada@example.org' } }));
+  await expect(detail.getByTestId('payload-diff')).toContainText('/event/email');
   await expect(detail.getByTestId('payload-diff')).toContainText('"ada@example.org"');
   await detail.getByRole('button', { name: 'Save payload' }).click();
   await expect(page.getByTestId('toasts')).toContainText(
     'Saved the payload (revision 1, 1 change)',
   );
   const edited = JobSchema.parse(await (await api.get(`/api/dead-letters/${id}`)).json());
-  expect(edited.payload).toEqual({ to: 'ada@example.org', template: 'welcome' });
+  expect(edited.payload).toEqual({ ...original, event: { email: 'ada@example.org' } });
   expect(edited.revision).toBe(1);
 
   // Replay: the dry run counts, nothing is sent until confirmed.
