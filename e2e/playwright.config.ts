@@ -32,6 +32,7 @@ export const sandboxSecretNames = [
   'SANDBOX_EMAIL_API_KEY',
   'SANDBOX_EMAIL_BACKUP_API_KEY',
   'SANDBOX_ANALYTICS_HMAC_SECRET',
+  'SANDBOX_WEBHOOK_SECRET',
 ] as const;
 for (const name of sandboxSecretNames)
   process.env[name] ??= `e2e_${randomBytes(24).toString('hex')}`;

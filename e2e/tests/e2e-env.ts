@@ -18,4 +18,5 @@ export const sandboxSecrets = () =>
     'SANDBOX_EMAIL_API_KEY',
     'SANDBOX_EMAIL_BACKUP_API_KEY',
     'SANDBOX_ANALYTICS_HMAC_SECRET',
+    'SANDBOX_WEBHOOK_SECRET',
   ].map(required);

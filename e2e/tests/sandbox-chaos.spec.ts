@@ -75,3 +75,31 @@ test('the traffic slider and reset change the sandbox, by keyboard', async ({
   );
   expect((await provider(api, 'email')).faults.rateLimitStorm).toBe(false);
 });
+
+test('the sandbox CRM sends a webhook that the log shows accepted and turned into a flow run', async ({
+  signedIn: page,
+}) => {
+  await page.goto('/sandbox');
+  const panel = page.getByRole('region', { name: 'CRM webhooks' });
+  await panel.getByRole('button', { name: 'Send contact.created' }).click();
+  const result = panel.getByTestId('webhook-result');
+  await expect(result).toContainText('HTTP 202, accepted');
+  const deliveryId = (await result.locator('code').textContent()) ?? '';
+  expect(deliveryId).toMatch(/^msg_/);
+
+  // A broken one is refused, with the reason.
+  await panel.getByLabel('Delivery').selectOption('tampered');
+  await panel.getByRole('button', { name: 'Send contact.created' }).click();
+  await expect(result).toContainText('HTTP 401, Webhook refused: bad signature.');
+
+  await panel.getByRole('link', { name: 'See the webhook log' }).click();
+  const row = page.getByTestId('webhook-log').getByRole('row').filter({ hasText: deliveryId });
+  await expect(row).toHaveAttribute('data-outcome', 'accepted');
+  // The log refreshes on its own: the flow the delivery started appears once its job ran.
+  await expect(row.getByTestId('webhook-triggered')).toHaveText(/^flow contact-sync \(run /, {
+    timeout: 15_000,
+  });
+  await expect(
+    page.getByTestId('webhook-log').getByRole('row').filter({ hasText: 'bad signature' }).first(),
+  ).toHaveAttribute('data-outcome', 'rejected');
+});

@@ -126,3 +126,42 @@ export const TrafficRateSchema = z
   .strict()
   .meta({ id: 'TrafficRate' });
 export type TrafficRate = z.infer<typeof TrafficRateSchema>;
+
+/**
+ * How a test delivery from the sandbox's CRM is made: correctly signed, or broken the way real
+ * deliveries go wrong, so an operator sees each refusal in the webhook log.
+ */
+export const SandboxWebhookVariantSchema = z.enum([
+  'valid',
+  /** The body changed after signing. */
+  'tampered',
+  /** Signed ten minutes ago: outside the five-minute tolerance. */
+  'expired',
+  /** Signed with a secret the BFF does not hold. */
+  'unknown-secret',
+  /** The same delivery sent twice: the second is acknowledged, not processed. */
+  'duplicate',
+]);
+export type SandboxWebhookVariant = z.infer<typeof SandboxWebhookVariantSchema>;
+
+export const SandboxWebhookRequestSchema = z
+  .object({
+    variant: SandboxWebhookVariantSchema.default('valid'),
+    /** `contact.created` starts the sandbox's contact-sync flow; other types are logged only. */
+    eventType: z.enum(['contact.created', 'contact.updated']).default('contact.created'),
+  })
+  .strict()
+  .meta({ id: 'SandboxWebhookRequest' });
+export type SandboxWebhookRequest = z.input<typeof SandboxWebhookRequestSchema>;
+
+export const SandboxWebhookResultSchema = z
+  .object({
+    deliveryId: z.string(),
+    variant: SandboxWebhookVariantSchema,
+    /** The HTTP status `POST /webhooks/crm` answered (the last one, for a duplicate). */
+    status: z.number().int(),
+    /** What the BFF said: `accepted`, `duplicate`, or the refusal's message. */
+    outcome: z.string(),
+  })
+  .meta({ id: 'SandboxWebhookResult' });
+export type SandboxWebhookResult = z.infer<typeof SandboxWebhookResultSchema>;

@@ -7,6 +7,7 @@ export const sandboxSecretNames = [
   'SANDBOX_EMAIL_API_KEY',
   'SANDBOX_EMAIL_BACKUP_API_KEY',
   'SANDBOX_ANALYTICS_HMAC_SECRET',
+  'SANDBOX_WEBHOOK_SECRET',
 ] as const;
 export type SandboxSecretName = (typeof sandboxSecretNames)[number];
 export type SandboxSecrets = Readonly<Record<SandboxSecretName, string>>;
@@ -34,6 +35,8 @@ export function generateSandboxSecrets(): SandboxSecrets {
     SANDBOX_EMAIL_API_KEY: `sk_sandbox_${randomHex(24)}`,
     SANDBOX_EMAIL_BACKUP_API_KEY: `sk_sandbox_${randomHex(24)}`,
     SANDBOX_ANALYTICS_HMAC_SECRET: randomHex(32),
+    // Standard Webhooks form: `whsec_` and the base64 key bytes.
+    SANDBOX_WEBHOOK_SECRET: `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`,
   };
 }
 

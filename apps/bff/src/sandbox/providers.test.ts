@@ -621,7 +621,10 @@ describe('sandboxCatalogConfig', () => {
           return [];
       }
     });
-    expect(referenced.toSorted()).toEqual([...sandboxSecretNames].toSorted());
+    const webhookSecrets = Object.values(catalog.webhooks).flatMap((w) => w.secretsEnv);
+    expect([...referenced, ...webhookSecrets].toSorted()).toEqual(
+      [...sandboxSecretNames].toSorted(),
+    );
   });
 
   it('points payments at the identity token endpoint, which answers there', async () => {

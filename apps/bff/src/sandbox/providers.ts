@@ -15,6 +15,7 @@ import {
   type SandboxSecrets,
   type TokenIssuer,
 } from './provider-auth';
+import { sandboxWebhookSource } from './webhook-sender';
 import { createSideEffectLedger, type SideEffectLedger, type StoredAnswer } from './side-effects';
 
 /** How a provider authenticates its callers (when the sandbox enforces auth). */
@@ -681,8 +682,42 @@ export function sandboxCatalogConfig(baseUrls: ReadonlyMap<string, string>): Cat
         },
       },
     },
-    flows: { signup: signupFlowConfig() },
+    flows: { signup: signupFlowConfig(), 'contact-sync': contactSyncFlowConfig() },
+    // The sandbox CRM's webhooks (sent from the chaos panel): a new contact becomes a user.
+    webhooks: {
+      [sandboxWebhookSource]: {
+        scheme: 'standard-webhooks',
+        secretsEnv: ['SANDBOX_WEBHOOK_SECRET'],
+        flows: { 'contact.created': 'contact-sync' },
+      },
+    },
   };
+}
+
+/**
+ * What a CRM `contact.created` webhook starts: the contact becomes a user (awaited inside the queue
+ * job), then the analytics event is recorded on the queue.
+ */
+function contactSyncFlowConfig() {
+  return {
+    steps: {
+      'create-user': {
+        integration: 'users',
+        operation: 'create',
+        mode: 'sync',
+        critical: true,
+        body: { name: '${input.data.name}', email: '${input.data.email}' },
+      },
+      'analytics-event': {
+        integration: 'analytics',
+        operation: 'track',
+        body: {
+          name: 'contact.synced',
+          properties: { userId: '${steps.create-user.id}', contactId: '${input.data.id}' },
+        },
+      },
+    },
+  } as const;
 }
 
 /**

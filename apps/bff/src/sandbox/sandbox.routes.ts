@@ -5,6 +5,8 @@ import {
   ProviderFaultsPatchSchema,
   SandboxProviderListSchema,
   SandboxProviderSchema,
+  SandboxWebhookRequestSchema,
+  SandboxWebhookResultSchema,
   SideEffectsSchema,
   TrafficRateSchema,
 } from '@switchboard/shared/sandbox';
@@ -108,6 +110,23 @@ const setTraffic = createRoute({
   },
 });
 
+const sendWebhook = createRoute({
+  method: 'post',
+  path: '/api/sandbox/webhooks',
+  summary:
+    "Have the sandbox CRM send a signed webhook to this BFF's POST /webhooks/crm (or a broken one)",
+  request: { body: jsonBody(SandboxWebhookRequestSchema) },
+  responses: {
+    200: {
+      description: 'What the webhook endpoint answered',
+      content: { 'application/json': { schema: SandboxWebhookResultSchema } },
+    },
+    400: errorContent('Invalid request'),
+    415: errorContent('Body is not JSON'),
+    503: errorContent('The BFF is not listening yet'),
+  },
+});
+
 /**
  * @param options.traffic the generator to drive; without it the traffic routes answer 404.
  * @example app.route('/', createSandboxRoutes(sandbox, { traffic }));
@@ -138,5 +157,8 @@ export function createSandboxRoutes(sandbox: Sandbox, options: { traffic?: Traff
       const control = traffic();
       control.setPerSecond(c.req.valid('json').perSecond);
       return c.json({ perSecond: control.perSecond() }, 200);
-    });
+    })
+    .openapi(sendWebhook, async (c) =>
+      c.json(await sandbox.webhooks.send(c.req.valid('json')), 200),
+    );
 }

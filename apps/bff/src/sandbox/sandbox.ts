@@ -18,6 +18,7 @@ import {
   type ProviderRuntime,
   type ProviderState,
 } from './providers';
+import { createWebhookSender, type WebhookSender } from './webhook-sender';
 
 export interface Sandbox {
   /** One app per provider, for the runtime to serve on loopback. */
@@ -31,6 +32,10 @@ export interface Sandbox {
   effects(name: string): SideEffects;
   /** Healthy faults, zero effect counters, fresh rate-limit windows, created records forgotten. */
   reset(): void;
+  /** The sandbox CRM's signed webhook deliveries to the BFF's `POST /webhooks/crm`. */
+  readonly webhooks: WebhookSender;
+  /** Where the BFF listens (loopback), once it does: the CRM's webhooks go there. */
+  setBffOrigin(origin: string): void;
 }
 
 export interface SandboxOptions {
@@ -80,6 +85,13 @@ export function createSandbox(
     return found.state;
   };
   const states = () => [...providers.values()].map(({ state }) => state);
+  let bffOrigin: string | undefined;
+  const webhooks = createWebhookSender({
+    secret: services.secrets.SANDBOX_WEBHOOK_SECRET,
+    target: () => bffOrigin,
+    now: runtime.now,
+    random: runtime.random,
+  });
 
   return {
     apps: new Map([...providers].map(([name, { provider }]) => [name, provider.app])),
@@ -105,6 +117,10 @@ export function createSandbox(
         state.effects.reset();
         provider.reset();
       }
+    },
+    webhooks,
+    setBffOrigin(origin) {
+      bffOrigin = origin;
     },
   };
 }

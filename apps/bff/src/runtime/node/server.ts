@@ -100,6 +100,10 @@ function pinnedSandboxSecrets(env: Record<string, string | undefined>): {
     : {};
 }
 
+/** An address this process can reach its own listener on. */
+const loopbackHost = (host: string) =>
+  host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
 /** Pending connections the kernel may queue before the server accepts them. */
 const listenBacklog = 4096;
 
@@ -311,6 +315,8 @@ export async function startServer(
   });
   streams.attach(server, switchboard.app.fetch);
   const port = (server.address() as AddressInfo).port;
+  // The sandbox CRM delivers its webhooks over loopback, as an outside provider would over the network.
+  sandbox?.sandbox.setBffOrigin(`http://${loopbackHost(config.host)}:${port}`);
   switchboard.start();
 
   let closing: Promise<void> | undefined;

@@ -9,11 +9,13 @@ import { useToast } from '../../../components/toast';
 import { useHasRole } from '../../../lib/auth/require-role';
 import { isSandboxAbsent, useProviders } from '../api/get-providers';
 import { useResetSandbox } from '../api/reset-sandbox';
+import { useSendWebhook } from '../api/send-webhook';
 import { useSetTraffic, useTraffic } from '../api/traffic';
 import { useUpdateProvider } from '../api/update-provider';
 import { ChaosForm } from './chaos-form';
 import { faultSummary, healPatch } from './chaos-model';
 import { TrafficSlider } from './traffic-slider';
+import { WebhookSender } from './webhook-sender';
 
 export function SandboxPage() {
   const providers = useProviders();
@@ -42,6 +44,7 @@ export function SandboxPage() {
       ) : (
         <>
           <Traffic canEdit={canEdit} />
+          {canEdit && <Webhooks />}
           <h2>Providers</h2>
           <div className="card-grid">
             {providers.data.providers.map((provider) => (
@@ -116,6 +119,33 @@ function Traffic({ canEdit }: { canEdit: boolean }) {
           {perSecond === 0 ? 'Paused' : `${perSecond} overview runs per second`}
         </p>
       )}
+    </section>
+  );
+}
+
+function Webhooks() {
+  const send = useSendWebhook();
+  const toast = useToast();
+  return (
+    <section className="card" aria-labelledby="webhooks-title">
+      <h2 id="webhooks-title">CRM webhooks</h2>
+      <p className="muted">
+        The sandbox CRM signs a <code>contact.created</code> delivery (Standard Webhooks) and posts
+        it to this BFF's <code>/webhooks/crm</code>. An accepted one starts the contact-sync flow.
+      </p>
+      <WebhookSender
+        pending={send.isPending}
+        result={send.data}
+        onSend={(variant) =>
+          send.mutate(
+            { variant },
+            {
+              onError: (error) =>
+                toast.show('error', `The sandbox could not send the webhook: ${error.message}`),
+            },
+          )
+        }
+      />
     </section>
   );
 }

@@ -134,7 +134,9 @@ function WebhookTable({ entries }: { entries: WebhookLogEntry[] }) {
               <td>{entry.eventType ?? '—'}</td>
               <td className="mono detail">{entry.deliveryId ?? '—'}</td>
               <td>{entry.bodyBytes} B</td>
-              <td className="mono">{entry.jobId ? `job ${entry.jobId}` : '—'}</td>
+              <td data-testid="webhook-triggered">
+                {entry.triggered ?? (entry.jobId ? `queued (job ${entry.jobId})` : '—')}
+              </td>
             </tr>
           );
         })}
