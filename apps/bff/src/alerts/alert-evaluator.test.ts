@@ -79,13 +79,18 @@ function setup(
     now: () => t,
     onSecond: (s: MetricsSecond) => pending.push(alerts.evaluate(s)),
   });
-  /** One second of traffic to users: `calls` calls, `errors` of them failing. */
-  const second = async (calls: number, errors: number, latencyMs = 10) => {
+  /** One second of traffic to users: `calls` calls, `errors` of them failing with `kind`. */
+  const second = async (
+    calls: number,
+    errors: number,
+    latencyMs = 10,
+    kind: 'http_5xx' | 'disabled' = 'http_5xx',
+  ) => {
     for (let i = 0; i < calls; i++)
       engine.record(
         upstreamCall('users', {
           latencyMs,
-          ...(i < errors && { outcome: 'error' as const, kind: 'http_5xx' as const }),
+          ...(i < errors && { outcome: 'error' as const, kind }),
         }),
       );
     t += 1000;
@@ -96,6 +101,19 @@ function setup(
 }
 
 describe('alert rules', () => {
+  it('does not count calls refused by the kill switch towards the error rate', async () => {
+    const { second, events } = setup([
+      { name: 'users-errors', integration: 'users', when: { errorRateAbove: 0.5, forSec: 1 } },
+    ]);
+    for (let i = 0; i < 4; i++) await second(10, 10, 1, 'disabled');
+    expect(events).toEqual([]);
+    // The provider's own failures still count, among the calls that reached it.
+    await second(10, 10, 1, 'http_5xx');
+    await second(10, 10, 1, 'http_5xx');
+    await second(10, 10, 1, 'http_5xx');
+    expect(alertsOf(events)).toEqual([['alert.fired', 'users-errors', 'users']]);
+  });
+
   it('fires after forSec of breach, resolves when it clears, keeps the timeline and notifies a webhook', async () => {
     const hook = await webhookReceiver();
     const notify = createWebhookNotifier({ url: hook.url, timeoutMs: 2_000, logger: silentLogger });

@@ -41,8 +41,12 @@ interface Track {
 
 function judge(when: AlertCondition, s: MetricsSeriesSecond, at: number, track: Track): Verdict {
   if ('errorRateAbove' in when) {
-    if (s.calls === 0) return undefined;
-    const rate = s.errors / s.calls;
+    // Calls an operator's kill switch refused say nothing of the provider's health: an integration
+    // switched off on purpose must not page anyone.
+    const refused = s.errorsByKind.disabled ?? 0;
+    const calls = s.calls - refused;
+    if (calls <= 0) return undefined;
+    const rate = (s.errors - refused) / calls;
     return rate > when.errorRateAbove
       ? { breach: true, message: `error rate ${pct(rate)} above ${pct(when.errorRateAbove)}` }
       : { breach: false };

@@ -100,7 +100,11 @@ export function createObservability(
       for (const listener of listeners) listener(second);
     },
   });
-  const checks = createSyntheticChecks({ catalog: deps.catalog, caller: deps.engine });
+  const checks = createSyntheticChecks({
+    catalog: deps.catalog,
+    caller: deps.engine,
+    disabled: (name) => deps.engine.integrations.get(name)?.controls.enabled === false,
+  });
   let offBus: (() => void) | undefined = deps.bus.subscribe(metrics.record);
   let ticker: ReturnType<typeof setInterval> | undefined;
   let pruner: ReturnType<typeof setInterval> | undefined;

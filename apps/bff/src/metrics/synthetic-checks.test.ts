@@ -55,4 +55,33 @@ describe('synthetic checks', () => {
     checks.stop();
     expect(calls[1]?.signal.aborted).toBe(true);
   });
+
+  it('skips an integration switched off by an operator, and checks it at once when switched back on', async () => {
+    const calls: CallRequest[] = [];
+    let off = true;
+    const checks = createSyntheticChecks({
+      catalog,
+      caller: {
+        call: (request) => {
+          calls.push(request);
+          return Promise.resolve({
+            ok: true,
+            data: null,
+            latencyMs: 1,
+            attempts: 1,
+            cache: 'none',
+            provider: 'users',
+          });
+        },
+      },
+      disabled: (name) => off && name === 'users',
+    });
+    await checks.runDue(0);
+    await checks.runDue(20_000);
+    expect(calls).toEqual([]);
+    off = false;
+    await checks.runDue(21_000);
+    expect(calls.map((c) => c.integration)).toEqual(['users']);
+    checks.stop();
+  });
 });

@@ -26,6 +26,11 @@ export function createSyntheticChecks(deps: {
   caller: UpstreamCaller;
   /** Cap on one check's duration (its own operation's timeouts usually end it sooner). */
   timeoutMs?: number;
+  /**
+   * Whether an operator switched the integration off (kill switch): it is not checked then, as a
+   * check could only report the refusal, and it is checked at once when switched back on.
+   */
+  disabled?: (integration: string) => boolean;
 }): SyntheticChecks {
   const checks = Object.entries(deps.catalog.integrations).flatMap(([integration, config]) =>
     config.healthCheck
@@ -65,6 +70,10 @@ export function createSyntheticChecks(deps: {
       if (controller.signal.aborted) return;
       const started: Promise<void>[] = [];
       for (const { integration, operation, intervalMs } of checks) {
+        if (deps.disabled?.(integration)) {
+          nextAt.delete(integration);
+          continue;
+        }
         if (running.has(integration) || now < (nextAt.get(integration) ?? 0)) continue;
         nextAt.set(integration, now + Math.max(1_000, intervalMs));
         started.push(check(integration, operation));
