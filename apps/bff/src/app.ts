@@ -35,6 +35,12 @@ import { createSandboxRoutes } from './sandbox/sandbox.routes';
 import { createTrafficGenerator } from './sandbox/traffic';
 import { compress } from 'hono/compress';
 import type { Catalog } from '@switchboard/shared/catalog';
+import {
+  createMemoryControlStore,
+  restoreControls,
+  type ControlStore,
+  type SavedControls,
+} from './integrations/control-store';
 import { createIntegrationRoutes } from './integrations/integrations.routes';
 import { sampleStateOf } from './integrations/live-state';
 import { createRecentCalls } from './metrics/recent-calls';
@@ -125,6 +131,8 @@ export interface AppDeps {
   realtime?: Partial<RealtimeTuning>;
   /** The durable queue; without it the queue, dead-letter, webhook and idempotency features are off. */
   jobs?: JobsDeps;
+  /** Operator controls kept across restarts, and those saved before this start; memory when absent. */
+  controls?: { store: ControlStore; saved: ReadonlyMap<string, SavedControls> };
 }
 
 export interface SwitchboardApp {
@@ -171,6 +179,8 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     random: deps.random ?? Math.random,
     authenticator: deps.authenticator,
   });
+  const controls = deps.controls ?? { store: createMemoryControlStore(), saved: new Map() };
+  restoreControls(engine, controls.saved, logger);
   const plans = new Map<string, ViewPlan>(
     Object.entries(catalog.views).map(([name, view]) => [name, planView(name, view)]),
   );
@@ -356,6 +366,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       calls,
       clock,
       audit: auth.audit,
+      controls: controls.store,
     }),
   );
   app.route(

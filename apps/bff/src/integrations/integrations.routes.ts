@@ -12,6 +12,7 @@ import {
 } from '@switchboard/shared/integrations';
 import { NameSchema } from '@switchboard/shared/upstreams';
 import type { AuditLog } from '../auth/audit';
+import { controlsOf, type ControlStore } from './control-store';
 import type { EventBus } from '../events/event-bus';
 import { principalOf } from '../auth/guards';
 import type { AppEnv } from '../http/app-env';
@@ -119,6 +120,8 @@ export interface IntegrationRoutesDeps {
   audit: AuditLog;
   calls: RecentCalls;
   clock: Clock;
+  /** Where operator controls are kept so they outlive a restart. */
+  controls: ControlStore;
 }
 
 export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
@@ -215,6 +218,7 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
       else if (action === 'force-closed') integration.breaker.forceClosed();
       else if (action === 'release') integration.breaker.release();
       else integration.breaker.reset();
+      await deps.controls.save(integration.name, controlsOf(integration));
       await deps.audit.record({
         action: 'breaker.forced',
         actor: principalOf(c).username,
@@ -229,6 +233,7 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
       const { action } = c.req.valid('json');
       const wasEnabled = integration.controls.enabled;
       engine.setEnabled(integration.name, action === 'enable');
+      await deps.controls.save(integration.name, controlsOf(integration));
       const actor = principalOf(c).username;
       await deps.audit.record({
         action: 'integration.toggled',
@@ -258,6 +263,7 @@ export function createIntegrationRoutes(deps: IntegrationRoutesDeps) {
       } catch (err) {
         throw new AppError(409, 'conflict', (err as Error).message, { cause: err });
       }
+      await deps.controls.save(integration.name, controlsOf(integration));
       const actor = principalOf(c).username;
       await deps.audit.record({
         action: 'provider.switched',

@@ -21,6 +21,7 @@ import { sandboxCatalogConfig } from '../../sandbox/providers';
 import { sandboxSecretNames, type SandboxSecrets } from '../../sandbox/provider-auth';
 import { createAuthenticator } from '../../upstreams/auth';
 import { startSandboxServers, type RunningSandbox } from './sandbox-servers';
+import { createSqliteControlStore } from './sqlite-control-store';
 import { createNodeStreams } from './node-streams';
 import { createStaticAssets } from './static-assets';
 import { createUndiciTransport } from './undici-transport';
@@ -186,6 +187,8 @@ export async function startServer(
     ...(oidc && { refreshProviderTokens: createProviderTokenRefresher(oidc, Date.now) }),
   });
   const { generatedPassword } = await auth.accounts.ensureAdmin(config.adminPassword);
+  const controlStore = createSqliteControlStore(db);
+  const savedControls = await controlStore.load();
   const peer = {
     trustedProxies: config.security.trustedProxies,
     remoteAddress: (c: Context) => getConnInfo(c).remote.address,
@@ -270,6 +273,7 @@ export async function startServer(
         }
       : {}),
     jobs,
+    controls: { store: controlStore, saved: savedControls },
     web: createStaticAssets(webDir),
     telemetry: {
       metricsRegistry: createPrometheusRegistry(),
