@@ -46,7 +46,8 @@ beforeAll(async () => {
         ),
         'brk-probe': overUsers(
           urls,
-          policies({ breaker: { threshold: 2, halfOpenAfterMs: 200, halfOpenProbes: 2 } }),
+          // Long enough that a loaded machine cannot reach half-open before the "early" call below.
+          policies({ breaker: { threshold: 2, halfOpenAfterMs: 1_500, halfOpenProbes: 2 } }),
         ),
         'brk-operator': overUsers(urls, policies({ breaker: { threshold: 2 } })),
         'retry-after': overUsers(
@@ -167,8 +168,9 @@ describe('circuit breaker', () => {
     await waitFor(
       async () => (await h().integration('brk-probe')).breaker.state === 'half-open' || undefined,
       'the breaker to half-open',
+      5_000,
     );
-    expect(performance.now() - openedAt).toBeGreaterThanOrEqual(200);
+    expect(performance.now() - openedAt).toBeGreaterThanOrEqual(1_500);
 
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () => h().call({ integration: 'brk-probe', operation: 'summary' })),
@@ -194,6 +196,7 @@ describe('circuit breaker', () => {
     await waitFor(
       async () => (await h().integration('brk-probe')).breaker.state === 'half-open' || undefined,
       'the breaker to half-open',
+      5_000,
     );
     const before = await h().requests('users');
     const probe = await h().call({ integration: 'brk-probe', operation: 'summary' });
