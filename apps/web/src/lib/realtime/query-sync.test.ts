@@ -117,6 +117,11 @@ describe('syncIntegrationQueries', () => {
     // Nothing cached for email: a sample alone (no policies) does not make a query.
     expect(queryClient.getQueryData(integrationQueryKeys.one('email'))).toBeUndefined();
     expect(t.socket().url).toContain('topics=integrations');
+    // The same live state again: the cached list keeps its identity too.
+    t.socket().receive(
+      sample(2, { samples: [sampleOf('payments', open), sampleOf('users', closed)] }),
+    );
+    expect(queryClient.getQueryData(listKey)).toBe(list);
     subscription.unsubscribe();
   });
 });
