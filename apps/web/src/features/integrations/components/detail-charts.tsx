@@ -10,7 +10,6 @@ import {
   Bar,
   BarChart,
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ReferenceLine,
@@ -158,6 +157,45 @@ function seriesElement(shape: ChartSpec['shape'], s: Series, animate: boolean) {
   );
 }
 
+/**
+ * Which mark is which series, as plain HTML beside the title: recharts' own legend measures itself
+ * after every redraw and so costs each live update another commit.
+ */
+function SeriesLegend({ shape, series }: { shape: ChartSpec['shape']; series: readonly Series[] }) {
+  if (series.length === 0) return null;
+  return (
+    <ul className="chart-legend">
+      {series.map((s) => (
+        <li key={s.key}>
+          <svg width="18" height="10" aria-hidden="true">
+            {shape === 'line' ? (
+              <line
+                x1="0"
+                y1="5"
+                x2="18"
+                y2="5"
+                stroke={s.colour}
+                strokeWidth="2"
+                strokeDasharray={s.dash}
+              />
+            ) : (
+              <rect
+                x="1"
+                y="1"
+                width="16"
+                height="8"
+                fill={s.colour}
+                fillOpacity={shape === 'area' ? 0.5 : 1}
+              />
+            )}
+          </svg>
+          {s.name}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 const Plot = { line: LineChart, area: AreaChart, bar: BarChart } as const;
 const margin = { top: 8, right: 12, bottom: 4, left: 0 };
 const tooltipLabel = (v: unknown) => timeLabel(Number(v));
@@ -173,7 +211,10 @@ const DetailChart = memo(function DetailChart({
   const animate = liveChartAnimations();
   return (
     <figure className="detail-chart" data-testid={spec.testId} data-points={points.length}>
-      <figcaption>{spec.title}</figcaption>
+      <figcaption>
+        {spec.title}
+        <SeriesLegend shape={spec.shape} series={series} />
+      </figcaption>
       <div className="detail-chart__plot">
         <ResponsiveContainer width="100%" height="100%">
           <ChartOf data={points} margin={margin}>
@@ -188,7 +229,6 @@ const DetailChart = memo(function DetailChart({
             />
             <YAxis unit={spec.unit} width={72} />
             <Tooltip labelFormatter={tooltipLabel} isAnimationActive={false} />
-            <Legend />
             {at !== null && (
               <ReferenceLine
                 x={at}

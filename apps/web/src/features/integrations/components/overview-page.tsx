@@ -3,6 +3,7 @@
 // Views page), so fifty tiles updating every second stay cheap (issue 6's benchmark).
 import type { MetricsResponse } from '@switchboard/shared/metrics';
 import { useDeferredValue, useId, useMemo } from 'react';
+import { ChoiceSelect } from '../../../components/choice-select';
 import { LoadError } from '../../../components/query-states';
 import { TimeRangePicker, useTimeRange } from '../../../components/time-range';
 import { useObservable } from '../../../lib/realtime/use-observable';
@@ -59,8 +60,6 @@ export function OverviewPage() {
   const [status, setStatus] = useSearchChoice('status', statusFilters, 'all');
   const query = params.get('q') ?? '';
   const searchId = useId();
-  const sortId = useId();
-  const statusId = useId();
 
   const integrations = useIntegrations();
   const incidents = useOpenIncidents();
@@ -141,36 +140,20 @@ export function OverviewPage() {
           placeholder="Name or capability"
           onChange={(event) => setParams({ q: event.target.value }, { replace: true })}
         />
-        <label htmlFor={statusId}>Status</label>
-        <select
-          id={statusId}
+        <ChoiceSelect
+          label="Status"
+          choices={statusFilters}
           value={status}
-          onChange={(event) => {
-            const next = statusFilters.find((s) => s === event.target.value);
-            if (next) setStatus(next);
-          }}
-        >
-          {statusFilters.map((s) => (
-            <option key={s} value={s}>
-              {s === 'all' ? 'All' : s[0]?.toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={sortId}>Sort by</label>
-        <select
-          id={sortId}
+          onChange={setStatus}
+          labelOf={(s) => (s === 'all' ? 'All' : s[0]?.toUpperCase() + s.slice(1))}
+        />
+        <ChoiceSelect
+          label="Sort by"
+          choices={sorts}
           value={sort}
-          onChange={(event) => {
-            const next = sorts.find((s) => s === event.target.value);
-            if (next) setSort(next);
-          }}
-        >
-          {sorts.map((s) => (
-            <option key={s} value={s}>
-              {sortLabels[s]}
-            </option>
-          ))}
-        </select>
+          onChange={setSort}
+          labelOf={(s) => sortLabels[s]}
+        />
       </div>
       {integrations.isError && live.size === 0 ? (
         <LoadError
