@@ -14,7 +14,18 @@ const webRoot = fileURLToPath(new URL('../../apps/web/', import.meta.url));
 const outDir = mkdtempSync(join(tmpdir(), 'switchboard-web-prof-'));
 const built = spawnSync(
   join(webRoot, 'node_modules/.bin/vite'),
-  ['build', '--mode', 'profile', '--minify', 'false', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+  [
+    'build',
+    '--mode',
+    'profile',
+    '--minify',
+    'false',
+    '--outDir',
+    outDir,
+    '--emptyOutDir',
+    '--logLevel',
+    'warn',
+  ],
   { cwd: webRoot, stdio: ['ignore', 'ignore', 'inherit'] },
 );
 if (built.status !== 0) throw new Error('build failed');
