@@ -1,21 +1,8 @@
 // @vitest-environment jsdom
 import { cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DetailPoint } from '../streams/live-detail';
 import { LiveCharts } from './live-charts';
-
-const point = (at: number, patch: Partial<DetailPoint> = {}): DetailPoint => ({
-  at,
-  p50: 10,
-  p95: 20,
-  p99: 30,
-  throughput: 4,
-  errors: 0,
-  retries: 0,
-  cacheHits: 0,
-  breaker: 'closed',
-  ...patch,
-});
+import { detailPoint as point } from '../test-fixtures';
 
 describe('LiveCharts', () => {
   afterEach(cleanup);

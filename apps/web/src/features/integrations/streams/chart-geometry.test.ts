@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { areaPath, linePath, niceCeiling, plotFrame, stackedBarPaths, xOf } from './chart-geometry';
-import type { DetailPoint } from './live-detail';
-
-const point = (at: number, patch: Partial<DetailPoint> = {}): DetailPoint => ({
-  at,
-  p50: 10,
-  p95: 20,
-  p99: 30,
-  throughput: 4,
-  errors: 0,
-  retries: 0,
-  cacheHits: 0,
-  breaker: 'closed',
-  ...patch,
-});
+import { detailPoint as point } from '../test-fixtures';
 
 describe('chart geometry', () => {
   it('rounds the scale up to 1, 2 or 5 × 10ⁿ', () => {
