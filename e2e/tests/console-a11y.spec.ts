@@ -8,7 +8,7 @@ const themes = ['light', 'dark'] as const;
 
 /** Signed-in pages, each with something that shows it has finished loading. */
 const pages: { path: string; ready: (page: Page) => Promise<void> }[] = [
-  { path: '/', ready: (p) => expect(p.getByTestId('source-row-users')).toBeVisible() },
+  { path: '/', ready: (p) => expect(p.getByTestId('tile-users')).toBeVisible() },
   { path: '/admin/users', ready: (p) => expect(p.getByTestId('user-row-admin')).toBeVisible() },
   { path: '/admin/sessions', ready: (p) => expect(p.getByTestId('sessions-table')).toBeVisible() },
   { path: '/admin/audit', ready: (p) => expect(p.getByTestId('audit-table')).toBeVisible() },

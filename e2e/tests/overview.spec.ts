@@ -1,4 +1,5 @@
-// Journey: the overview shows every sandbox upstream, updates live, and reflects an injected failure.
+// Journey: the overview shows every sandbox upstream as a tile, updates live, and reflects an
+// injected failure.
 import type { Page } from '@playwright/test';
 import { IntegrationListSchema } from '@switchboard/shared/integrations';
 import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
@@ -10,15 +11,17 @@ async function providerNames(api: Api): Promise<string[]> {
   return SandboxProviderListSchema.parse(await response.json()).providers.map((p) => p.name);
 }
 
-async function chartPoints(page: Page): Promise<number> {
-  return Number(await page.getByTestId('latency-chart').getAttribute('data-points'));
+/** Points in a tile's p95 sparkline: the live ring gains one a second (up to a minute's worth). */
+async function sparkPoints(page: Page, name: string): Promise<number> {
+  const spark = page.getByTestId(`tile-${name}`).getByRole('img', { name: `${name} p95 latency` });
+  return Number(await spark.getAttribute('data-points'));
 }
 
 test.afterEach(async ({ api }) => {
   expect((await api.send('POST', '/api/sandbox/reset')).ok()).toBe(true);
 });
 
-test('shows every upstream with its status and a chart that gains points', async ({
+test('shows every upstream as a tile with its health, and sparklines that gain points', async ({
   signedIn: page,
   api,
 }) => {
@@ -26,21 +29,21 @@ test('shows every upstream with its status and a chart that gains points', async
   expect(names.length).toBeGreaterThanOrEqual(3);
   await page.goto('/');
   for (const name of names) {
-    const row = page.getByTestId(`source-row-${name}`);
-    await expect(row).toBeVisible();
-    await expect(row.getByTestId('source-status')).toHaveText(/OK/);
+    const tile = page.getByTestId(`tile-${name}`);
+    await expect(tile).toBeVisible();
+    await expect(tile.getByTestId('health')).toHaveText(/Healthy|Idle/);
   }
   await expect(page.getByTestId('stream-status')).toHaveAttribute('data-transport', 'websocket');
   await expect(page.getByTestId('stream-status')).toHaveAttribute('data-state', 'live');
-  await expect.poll(() => chartPoints(page)).toBeGreaterThan(0);
-  const before = await chartPoints(page);
-  await expect.poll(() => chartPoints(page), { timeout: 5_000 }).toBeGreaterThan(before);
-  // A line is drawn per integration (the providers above plus the identity provider).
+  await expect.poll(() => sparkPoints(page, 'users')).toBeGreaterThan(0);
+  const before = await sparkPoints(page, 'users');
+  await expect.poll(() => sparkPoints(page, 'users'), { timeout: 5_000 }).toBeGreaterThan(before);
+  // A tile per integration (the providers above plus the identity provider), and no charting
+  // library on this page: the tiles draw their own sparklines, so fifty stay cheap to update.
   const listed = await api.get('/api/integrations');
   const integrations = IntegrationListSchema.parse(await listed.json()).items;
-  await expect(page.locator('[data-testid="latency-chart"] .recharts-line')).toHaveCount(
-    integrations.length,
-  );
+  await expect(page.getByTestId('tiles').locator(':scope > li')).toHaveCount(integrations.length);
+  await expect(page.locator('.recharts-wrapper')).toHaveCount(0);
 });
 
 test('an upstream flipped to failing through the control API shows as failing', async ({
@@ -48,28 +51,28 @@ test('an upstream flipped to failing through the control API shows as failing', 
   api,
 }) => {
   await page.goto('/');
-  const row = page.getByTestId('source-row-payments');
-  await expect(row.getByTestId('source-status')).toHaveText(/OK/);
+  const tile = page.getByTestId('tile-payments');
+  await expect(tile.getByTestId('health')).toHaveText(/Healthy|Idle/);
 
   const flip = await api.send('PATCH', '/api/sandbox/providers/payments', { failureRate: 1 });
   expect(flip.ok()).toBe(true);
 
-  // Its last good answer may stand in for a while (stale-if-error): either way the row says why.
-  await expect(row.getByTestId('source-status')).toHaveText(/Stale|Error/);
-  await expect(row).toContainText(/payments answered HTTP 503|circuit breaker/);
+  // Its calls fail (and the breaker may open): the tile says so in words and shape, not colour alone.
+  await expect(tile).toHaveAttribute('data-health', 'down');
+  await expect(tile.getByTestId('health')).toContainText(/breaker open|errors/);
   // The others are untouched: one failing upstream never fails the page.
-  await expect(page.getByTestId('source-row-users').getByTestId('source-status')).toHaveText(/OK/);
+  await expect(page.getByTestId('tile-users').getByTestId('health')).toHaveText(/Healthy|Idle/);
 
-  // The provider recovers and an operator releases the breaker: the row is OK again.
+  // The provider recovers and an operator releases the breaker: the tile is healthy again.
   await api.send('POST', '/api/sandbox/reset');
   const release = await api.send('POST', '/api/integrations/payments/breaker', {
     action: 'release',
   });
   expect(release.ok()).toBe(true);
-  await expect(row.getByTestId('source-status')).toHaveText(/OK/);
+  await expect(tile.getByTestId('health')).toHaveText(/Healthy|Idle/);
 });
 
-test('falls back to SSE when the WebSocket cannot open, and keeps the chart live', async ({
+test('falls back to SSE when the WebSocket cannot open, and keeps the tiles live', async ({
   signedIn: page,
 }) => {
   // Refuse every socket the page opens: the console must switch to Server-Sent Events.
@@ -80,7 +83,7 @@ test('falls back to SSE when the WebSocket cannot open, and keeps the chart live
   await expect(page.getByTestId('stream-status')).toHaveAttribute('data-transport', 'sse');
   await expect(page.getByTestId('stream-status')).toHaveAttribute('data-state', 'live');
   await expect(page.getByTestId('stream-status')).toHaveText('Live (SSE fallback)');
-  await expect.poll(() => chartPoints(page)).toBeGreaterThan(0);
-  const before = await chartPoints(page);
-  await expect.poll(() => chartPoints(page), { timeout: 5_000 }).toBeGreaterThan(before);
+  await expect.poll(() => sparkPoints(page, 'users')).toBeGreaterThan(0);
+  const before = await sparkPoints(page, 'users');
+  await expect.poll(() => sparkPoints(page, 'users'), { timeout: 5_000 }).toBeGreaterThan(before);
 });

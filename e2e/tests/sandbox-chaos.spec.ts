@@ -33,10 +33,11 @@ test('a fault injected from the chaos panel changes the provider and the overvie
   await expect(card.getByTestId('fault-summary')).toHaveText(/failing 100 % \(HTTP 503\)/);
   expect((await provider(api, 'payments')).faults.failureRate).toBe(1);
 
-  // The overview's payments row shows the failure (or its last good answer standing in).
+  // The overview's payments tile shows the failure (its calls failing, or its breaker open).
   await page.getByRole('link', { name: 'Overview' }).click();
-  const row = page.getByTestId('source-row-payments');
-  await expect(row.getByTestId('source-status')).toHaveText(/Stale|Error/, { timeout: 15_000 });
+  const tile = page.getByTestId('tile-payments');
+  await expect(tile).toHaveAttribute('data-health', 'down', { timeout: 15_000 });
+  await expect(tile.getByTestId('health')).toContainText(/breaker open|errors/);
 
   // Healing from the panel puts it back.
   await page.getByRole('link', { name: 'Sandbox' }).click();

@@ -1,16 +1,12 @@
 // Sign-in, sessions, users and the audit log: the contract between the console and the BFF.
 import { z } from 'zod';
 
-export const roles = ['viewer', 'operator', 'admin'] as const;
+import { roles } from './auth-basics';
+
+// Zod-free, in their own module for the console's sign-in path (see auth-basics.ts).
+export { csrfHeader, hasRole, roleRank, roles } from './auth-basics';
 export const RoleSchema = z.enum(roles).meta({ id: 'Role' });
 export type Role = z.infer<typeof RoleSchema>;
-
-/** Each role may do everything the roles before it may. */
-export const roleRank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-export const hasRole = (have: Role, need: Role) => roleRank[have] >= roleRank[need];
-
-/** Every state-changing request carries this header (value `1`) and a same-origin `Origin`. */
-export const csrfHeader = 'X-CSRF';
 
 export const UsernameSchema = z
   .string()

@@ -1,24 +1,10 @@
 // The one JSON error shape every Switchboard endpoint answers with, and its codes.
 import { z } from 'zod';
 
-export const errorCodes = [
-  'bad_request',
-  'validation_failed',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'method_not_allowed',
-  'conflict',
-  /** The same Idempotency-Key was sent with a different request. */
-  'idempotency_key_reused',
-  'payload_too_large',
-  'unsupported_media_type',
-  'rate_limited',
-  'not_ready',
-  /** An upstream provider failed the request for good (502). */
-  'upstream_failed',
-  'internal',
-] as const;
+import { errorCodes } from './error-codes';
+
+// Zod-free, in its own module for the console's sign-in path (see error-codes.ts).
+export { errorCodes } from './error-codes';
 
 export const ErrorCodeSchema = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

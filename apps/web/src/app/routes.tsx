@@ -1,6 +1,6 @@
 // Which page each path shows, and the sign-in gate in front of them. Every page is its own chunk,
 // so the sign-in page never downloads the overview's charts.
-import type { Role } from '@switchboard/shared/auth';
+import type { Role } from '@switchboard/shared/auth-basics';
 import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { LoadError, Loading } from '../components/query-states';
 import { useAuth } from '../lib/auth/auth-context';

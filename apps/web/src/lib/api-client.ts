@@ -1,8 +1,10 @@
 // Talks to the BFF: CSRF header and cookies on every call, zod-parsed bodies and errors, and the
 // session renewal (401 → one shared POST /auth/refresh → retry once) that keeps a signed-in console working.
-import { csrfHeader, MeSchema, type Me } from '@switchboard/shared/auth';
-import { ErrorBodySchema, type ErrorCode } from '@switchboard/shared/errors';
-import type { z } from 'zod';
+import type { Me } from '@switchboard/shared/auth';
+// The zod/mini twins: this client is on the sign-in page's path, which must stay small (issue 6).
+import { csrfHeader, ErrorBodyMiniSchema, MeMiniSchema } from '@switchboard/shared/auth-mini';
+import type { ErrorCode } from '@switchboard/shared/errors';
+import { safeParse, type z } from 'zod/mini';
 
 /** A failed API call, carrying the server's error code, message and request id. */
 export class ApiError extends Error {
@@ -56,7 +58,11 @@ export interface ApiClient {
    * Calls the BFF and parses the answer with `schema`.
    * @example const view = await api.request('/api/views/overview', ViewResultSchema, { signal });
    */
-  request<S extends z.ZodType>(path: string, schema: S, init?: ApiRequestInit): Promise<z.infer<S>>;
+  request<S extends z.core.$ZodType>(
+    path: string,
+    schema: S,
+    init?: ApiRequestInit,
+  ): Promise<z.infer<S>>;
   /** Like `request` for answers without a body (204). */
   send(path: string, init?: ApiRequestInit): Promise<void>;
   /**
@@ -138,7 +144,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
 
   async function failure(response: Response): Promise<ApiError> {
     const body: unknown = await response.json().catch(() => undefined);
-    const parsed = ErrorBodySchema.safeParse(body);
+    const parsed = safeParse(ErrorBodyMiniSchema, body);
     const retryAfter = retryAfterSeconds(response);
     if (parsed.success) {
       const { code, message, requestId } = parsed.data.error;
@@ -168,7 +174,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     const response = await call('/auth/me', { renewOn401 });
     if (response.status === 401) return null;
     if (!response.ok) throw await failure(response);
-    return MeSchema.parse(await response.json());
+    return MeMiniSchema.parse(await response.json());
   }
 
   async function renew(): Promise<Me | null> {
@@ -182,7 +188,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     const response = await call('/auth/refresh', { method: 'POST', renewOn401: false });
     if (response.status === 401 || response.status === 403) return null;
     if (!response.ok) throw await failure(response);
-    return MeSchema.parse(await response.json());
+    return MeMiniSchema.parse(await response.json());
   }
 
   function refreshSession(): Promise<Me | null> {
@@ -205,7 +211,8 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       const response = await exchange(path, init);
       if (!response.ok) throw await failure(response);
       const body: unknown = await response.json().catch(() => undefined);
-      const parsed = schema.safeParse(body);
+      // Any zod schema, classic or mini: the functional parse works on both.
+      const parsed = safeParse(schema, body);
       if (!parsed.success)
         throw new ApiError(response.status, 'bad_response', `Unexpected answer from ${path}.`);
       return parsed.data;

@@ -1,6 +1,7 @@
 // Test fixtures for the integrations feature: a well-formed integration state and sample.
 import type { IntegrationState } from '@switchboard/shared/integrations';
 import type { IntegrationSample } from '@switchboard/shared/stream';
+import type { DetailPoint } from './streams/live-detail';
 
 export function integrationState(
   name: string,
@@ -63,3 +64,17 @@ export function sample(name: string, patch: Partial<IntegrationSample> = {}): In
     ...patch,
   };
 }
+
+/** One second of a detail chart's live series. */
+export const detailPoint = (at: number, patch: Partial<DetailPoint> = {}): DetailPoint => ({
+  at,
+  p50: 10,
+  p95: 20,
+  p99: 30,
+  throughput: 4,
+  errors: 0,
+  retries: 0,
+  cacheHits: 0,
+  breaker: 'closed',
+  ...patch,
+});

@@ -1,12 +1,8 @@
 // The BFF's /auth endpoints as typed functions. Tokens travel only in HttpOnly cookies: the console
 // sees who is signed in (Me), never a token.
-import {
-  AuthProvidersSchema,
-  MeSchema,
-  type AuthProviders,
-  type LoginRequest,
-  type Me,
-} from '@switchboard/shared/auth';
+import type { AuthProviders, LoginRequest, Me } from '@switchboard/shared/auth';
+// zod/mini twins of the classic schemas: the sign-in path must stay small (issue 6).
+import { AuthProvidersMiniSchema, MeMiniSchema } from '@switchboard/shared/auth-mini';
 import type { ApiClient } from '../api-client';
 
 export const authKeys = {
@@ -14,12 +10,12 @@ export const authKeys = {
 };
 
 export function getAuthProviders(api: ApiClient, signal?: AbortSignal): Promise<AuthProviders> {
-  return api.request('/auth/providers', AuthProvidersSchema, signal ? { signal } : {});
+  return api.request('/auth/providers', AuthProvidersMiniSchema, signal ? { signal } : {});
 }
 
 /** A 401 here means wrong credentials, not an expired session: never renew and retry. */
 export function login(api: ApiClient, credentials: LoginRequest): Promise<Me> {
-  return api.request('/auth/login', MeSchema, {
+  return api.request('/auth/login', MeMiniSchema, {
     method: 'POST',
     body: credentials,
     renewOn401: false,
@@ -28,7 +24,7 @@ export function login(api: ApiClient, credentials: LoginRequest): Promise<Me> {
 
 /** Who is signed in; a 401 first tries to renew the session (the access token may just have expired). */
 export function getMe(api: ApiClient, signal?: AbortSignal): Promise<Me> {
-  return api.request('/auth/me', MeSchema, signal ? { signal } : {});
+  return api.request('/auth/me', MeMiniSchema, signal ? { signal } : {});
 }
 
 export function logout(api: ApiClient): Promise<void> {

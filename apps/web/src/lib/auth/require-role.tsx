@@ -1,5 +1,6 @@
 // Shows its children only to users with at least the given role; others get a plain explanation.
-import { hasRole, type Role } from '@switchboard/shared/auth';
+// From the zod-free module: this file is in the entry chunk, on the sign-in page's path.
+import { hasRole, type Role } from '@switchboard/shared/auth-basics';
 import type { ReactNode } from 'react';
 import { useMe } from './auth-context';
 

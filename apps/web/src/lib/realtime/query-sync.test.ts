@@ -1,7 +1,8 @@
-import { IntegrationStateSchema, type IntegrationState } from '@switchboard/shared/integrations';
+import type { IntegrationState } from '@switchboard/shared/integrations';
 import type { IntegrationSample } from '@switchboard/shared/stream';
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
+import { integrationState } from '../../features/integrations/test-fixtures';
 import { createLiveStream } from './live-stream';
 import { integrationQueryKeys, syncIntegrationQueries } from './query-sync';
 import { createTestPlatform, epochA, hello, sample } from './test-platform';
@@ -17,49 +18,10 @@ const closed: LiveState = {
 };
 const open: LiveState = { ...closed, breaker: 'open', distanceToTrip: null, enabled: false };
 
+/** A cached REST answer whose live fields equal `closed` (full headroom, five failures to trip). */
 const integration = (name: string): IntegrationState =>
-  IntegrationStateSchema.parse({
-    name,
-    capability: null,
-    controls: { enabled: true, provider: 'automatic' },
-    breaker: {
-      state: 'closed',
-      forced: null,
-      mode: 'consecutive',
-      consecutiveFailures: 0,
-      windowCalls: 4,
-      windowFailures: 0,
-      windowSlow: 0,
-      failureRatio: 0,
-      distanceToTrip: 5,
-    },
-    bulkhead: { active: 0, queued: 0, maxConcurrent: 10, maxQueue: 10 },
+  integrationState(name, {
     rateLimit: { perSecond: 50, headroom: 1, blockedForMs: 0 },
-    retryBudget: { calls: 0, retries: 0, allowed: 0 },
-    policies: {
-      timeout: { connectMs: 500, totalMs: 1500 },
-      retry: {
-        maxAttempts: 1,
-        baseDelayMs: 50,
-        maxDelayMs: 1000,
-        retryOn: ['timeout'],
-        budget: { ratio: 0.2, minPerSecond: 1, windowMs: 10000 },
-      },
-      breaker: {
-        mode: 'consecutive',
-        threshold: 5,
-        failureRatio: 0.5,
-        minimumCalls: 10,
-        windowMs: 10000,
-        slowCallMs: 0,
-        slowCallRatio: 0.8,
-        halfOpenAfterMs: 5000,
-        halfOpenProbes: 1,
-      },
-      bulkhead: { maxConcurrent: 10, maxQueue: 10 },
-      rateLimit: { perSecond: 50, burst: 50, adaptive: true },
-      cache: { ttlMs: 0, staleWhileRevalidateMs: 0, staleIfErrorMs: 0 },
-    },
     operations: [],
   });
 
@@ -117,6 +79,11 @@ describe('syncIntegrationQueries', () => {
     // Nothing cached for email: a sample alone (no policies) does not make a query.
     expect(queryClient.getQueryData(integrationQueryKeys.one('email'))).toBeUndefined();
     expect(t.socket().url).toContain('topics=integrations');
+    // The same live state again: the cached list keeps its identity too.
+    t.socket().receive(
+      sample(2, { samples: [sampleOf('payments', open), sampleOf('users', closed)] }),
+    );
+    expect(queryClient.getQueryData(listKey)).toBe(list);
     subscription.unsubscribe();
   });
 });

@@ -61,14 +61,15 @@ export function syncIntegrationQueries(stream: LiveStream, queryClient: QueryCli
     if (live.size === 0) return;
     queryClient.setQueriesData<IntegrationPage>(
       { queryKey: integrationQueryKeys.list() },
-      (page) =>
-        page && {
-          ...page,
-          items: page.items.map((item) => {
-            const state = live.get(item.name);
-            return state ? withLiveState(item, state) : item;
-          }),
-        },
+      (page) => {
+        if (!page) return page;
+        const items = page.items.map((item) => {
+          const state = live.get(item.name);
+          return state ? withLiveState(item, state) : item;
+        });
+        // The same page when no item changed: a new one would re-render every reader each second.
+        return items.every((item, i) => item === page.items[i]) ? page : { ...page, items };
+      },
     );
     for (const [name, state] of live)
       queryClient.setQueriesData<IntegrationState>(

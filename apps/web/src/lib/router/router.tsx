@@ -4,6 +4,7 @@ import {
   createContext,
   useContext,
   useEffect,
+  useMemo,
   useSyncExternalStore,
   type AnchorHTMLAttributes,
   type MouseEvent,
@@ -143,7 +144,9 @@ export function Link({ to, onClick, children, ...rest }: LinkProps) {
     event.preventDefault();
     navigate(to);
   };
-  const current = new URL(to, 'http://x').pathname === pathname;
+  // Memoised: fifty overview tiles re-render their links every second with the same `to`.
+  const target = useMemo(() => new URL(to, 'http://x').pathname, [to]);
+  const current = target === pathname;
   return (
     <a href={to} onClick={handleClick} aria-current={current ? 'page' : undefined} {...rest}>
       {children}

@@ -3,13 +3,13 @@
 import type { BreakerState } from '@switchboard/shared/events';
 import { memo } from 'react';
 import type { BreakerSegment } from '../streams/live-detail';
+import { timeLabel } from '../time-label';
 
 const looks: Record<BreakerState, { fill: string; label: string; icon: string }> = {
   closed: { fill: 'var(--ok)', label: 'Closed', icon: '●' },
   'half-open': { fill: 'url(#half-open-stripes)', label: 'Half-open', icon: '◆' },
   open: { fill: 'var(--error)', label: 'Open', icon: '▲' },
 };
-const timeLabel = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false });
 
 export const BreakerTimeline = memo(function BreakerTimeline({
   segments,

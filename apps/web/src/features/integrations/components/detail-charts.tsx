@@ -1,13 +1,16 @@
-// The detail page's charts. Each is memoised on its points array (a new one arrives at most once per
-// animation frame), draws without animation, and keeps its number of points bounded upstream.
-import { memo } from 'react';
+// The detail page's history charts (15 min to 7 days, recharts: axes, tooltips), loaded only when a
+// history range is chosen — the live range draws plain SVG (live-charts.tsx). One memoised chart
+// component driven by a spec per chart (chart-specs.ts). Each draws without animation and keeps its
+// number of points bounded upstream (LTTB). A new points array reaches the four charts in four
+// successive animation frames rather than in one commit, so redrawing them is four shorter tasks
+// instead of one long one (issue 6: no task over 50 ms on the main thread).
+import { memo, useEffect, useState } from 'react';
 import {
   Area,
   AreaChart,
   Bar,
   BarChart,
   CartesianGrid,
-  Legend,
   Line,
   LineChart,
   ReferenceLine,
@@ -16,13 +19,11 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import type { ErrorKind } from '@switchboard/shared/upstreams';
-import { errorKinds, type DetailPoint } from '../streams/live-detail';
+import type { DetailPoint } from '../streams/live-detail';
 import { liveChartAnimations } from '../../../lib/perf-flags';
-
-// Okabe–Ito: distinguishable for the common colour-vision deficiencies; lines also differ by dash.
-const colours = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442'];
-const timeLabel = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false });
+import { timeLabel } from '../time-label';
+import { detailSpecs, seriesOf, type ChartSpec, type Series } from './chart-specs';
+import { SeriesLegend } from './series-legend';
 
 interface ChartProps {
   points: DetailPoint[];
@@ -30,147 +31,111 @@ interface ChartProps {
   at: number | null;
 }
 
-function Frame({
-  title,
-  testId,
-  points,
-  children,
-}: {
-  title: string;
-  testId: string;
-  points: DetailPoint[];
-  children: React.ReactElement;
-}) {
+/**
+ * `value`, handed on in the `frames + 1`th animation frame after it changes (a newer value restarts
+ * the wait). The first value shows at once.
+ */
+function useAfterFrames<T>(value: T, frames: number): T {
+  const [shown, setShown] = useState(value);
+  useEffect(() => {
+    let left = frames;
+    let handle = 0;
+    const tick = () => {
+      if (left > 0) {
+        left -= 1;
+        handle = requestAnimationFrame(tick);
+      } else setShown(() => value);
+    };
+    handle = requestAnimationFrame(tick);
+    return () => cancelAnimationFrame(handle);
+  }, [value, frames]);
+  return shown;
+}
+
+function seriesElement(shape: ChartSpec['shape'], s: Series, animate: boolean) {
+  const common = { dataKey: s.key, name: s.name, isAnimationActive: animate };
+  if (shape === 'area')
+    return <Area key={s.key} {...common} stroke={s.colour} fill={s.colour} fillOpacity={0.25} />;
+  if (shape === 'bar') return <Bar key={s.key} {...common} stackId="stack" fill={s.colour} />;
   return (
-    <figure className="detail-chart" data-testid={testId} data-points={points.length}>
-      <figcaption>{title}</figcaption>
+    <Line
+      key={s.key}
+      {...common}
+      stroke={s.colour}
+      strokeDasharray={s.dash}
+      dot={false}
+      connectNulls={false}
+      strokeWidth={2}
+    />
+  );
+}
+
+const Plot = { line: LineChart, area: AreaChart, bar: BarChart } as const;
+const margin = { top: 8, right: 12, bottom: 4, left: 0 };
+const tooltipLabel = (v: unknown) => timeLabel(Number(v));
+
+/** One chart, drawn again only when its points (or the marked moment) change. */
+const DetailChart = memo(function DetailChart({
+  spec,
+  points,
+  at,
+}: ChartProps & { spec: ChartSpec }) {
+  const ChartOf = Plot[spec.shape];
+  const series = seriesOf(spec, points);
+  const animate = liveChartAnimations();
+  return (
+    <figure className="detail-chart" data-testid={spec.testId} data-points={points.length}>
+      <figcaption>
+        {spec.title}
+        <SeriesLegend shape={spec.shape} series={series} />
+      </figcaption>
       <div className="detail-chart__plot">
         <ResponsiveContainer width="100%" height="100%">
-          {children}
+          <ChartOf data={points} margin={margin}>
+            <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
+            <XAxis
+              dataKey="at"
+              type="number"
+              scale="time"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={timeLabel}
+              minTickGap={40}
+            />
+            <YAxis unit={spec.unit} width={72} />
+            <Tooltip labelFormatter={tooltipLabel} isAnimationActive={false} />
+            {at !== null && (
+              <ReferenceLine
+                x={at}
+                stroke="#D55E00"
+                strokeDasharray="4 2"
+                label={{ value: 'marked moment', position: 'insideTopLeft' }}
+              />
+            )}
+            {series.map((s) => seriesElement(spec.shape, s, animate))}
+          </ChartOf>
         </ResponsiveContainer>
       </div>
     </figure>
   );
-}
+});
 
-const axes = (unit: string, at: number | null) => [
-  <CartesianGrid key="grid" strokeDasharray="3 3" strokeOpacity={0.3} />,
-  <XAxis
-    key="x"
-    dataKey="at"
-    type="number"
-    scale="time"
-    domain={['dataMin', 'dataMax']}
-    tickFormatter={timeLabel}
-    minTickGap={40}
-  />,
-  <YAxis key="y" unit={unit} width={72} />,
-  <Tooltip key="tip" labelFormatter={(v) => timeLabel(Number(v))} isAnimationActive={false} />,
-  <Legend key="legend" />,
-  ...(at === null
-    ? []
-    : [
-        <ReferenceLine
-          key="at"
-          x={at}
-          stroke="#D55E00"
-          strokeDasharray="4 2"
-          label={{ value: 'marked moment', position: 'insideTopLeft' }}
-        />,
-      ]),
-];
-
-export const LatencyPercentilesChart = memo(function LatencyPercentilesChart({
+/** A chart whose new points arrive `slot` frames after the page's (see the file's comment). */
+function StaggeredChart({
+  spec,
+  slot,
   points,
   at,
-}: ChartProps) {
-  return (
-    <Frame title="Latency p50 / p95 / p99 (ms)" testId="chart-latency" points={points}>
-      <LineChart data={points} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-        {axes(' ms', at)}
-        {(['p50', 'p95', 'p99'] as const).map((key, i) => (
-          <Line
-            key={key}
-            dataKey={key}
-            name={key}
-            stroke={colours[i]}
-            strokeDasharray={['', '6 3', '2 2'][i]}
-            dot={false}
-            isAnimationActive={liveChartAnimations()}
-            connectNulls={false}
-            strokeWidth={2}
-          />
-        ))}
-      </LineChart>
-    </Frame>
-  );
-});
+}: ChartProps & { spec: ChartSpec; slot: number }) {
+  return <DetailChart spec={spec} points={useAfterFrames(points, slot)} at={at} />;
+}
 
-export const ThroughputChart = memo(function ThroughputChart({ points, at }: ChartProps) {
+/** The four history charts, each taking new points in its own animation frame. */
+export function HistoryCharts(props: ChartProps) {
   return (
-    <Frame title="Throughput (calls/s)" testId="chart-throughput" points={points}>
-      <AreaChart data={points} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-        {axes('/s', at)}
-        <Area
-          dataKey="throughput"
-          name="calls/s"
-          stroke={colours[0]}
-          fill={colours[0]}
-          fillOpacity={0.25}
-          isAnimationActive={liveChartAnimations()}
-        />
-      </AreaChart>
-    </Frame>
+    <>
+      {detailSpecs.map((spec, slot) => (
+        <StaggeredChart key={spec.testId} spec={spec} slot={slot} {...props} />
+      ))}
+    </>
   );
-});
-
-export const ErrorsByKindChart = memo(function ErrorsByKindChart({ points, at }: ChartProps) {
-  // Only kinds that occurred get a bar series (and a legend entry).
-  const kinds = errorKinds.filter((kind: ErrorKind) =>
-    points.some((p) => (p[`kind_${kind}`] ?? 0) > 0),
-  );
-  return (
-    <Frame title="Errors by kind (per second)" testId="chart-errors" points={points}>
-      <BarChart data={points} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-        {axes('/s', at)}
-        {kinds.map((kind, i) => (
-          <Bar
-            key={kind}
-            dataKey={`kind_${kind}`}
-            name={kind}
-            stackId="errors"
-            fill={colours[i % colours.length]}
-            isAnimationActive={liveChartAnimations()}
-          />
-        ))}
-      </BarChart>
-    </Frame>
-  );
-});
-
-export const RetriesCacheChart = memo(function RetriesCacheChart({ points, at }: ChartProps) {
-  return (
-    <Frame title="Retries and cache hits (per second)" testId="chart-retries" points={points}>
-      <LineChart data={points} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
-        {axes('/s', at)}
-        <Line
-          dataKey="retries"
-          name="retries"
-          stroke={colours[5]}
-          dot={false}
-          isAnimationActive={liveChartAnimations()}
-          strokeWidth={2}
-        />
-        <Line
-          dataKey="cacheHits"
-          name="cache hits"
-          stroke={colours[2]}
-          strokeDasharray="6 3"
-          dot={false}
-          isAnimationActive={liveChartAnimations()}
-          strokeWidth={2}
-        />
-      </LineChart>
-    </Frame>
-  );
-});
+}

@@ -1,7 +1,7 @@
 // One integration on one screen: live (or historical) charts, the breaker timeline, recent calls,
 // effective policies and the operator controls. Path `/integrations/<name>`; query `range`, and
 // `at` (epoch ms) to mark a moment, as incident links do.
-import { useEffect, useMemo } from 'react';
+import { lazy, Suspense, useEffect, useMemo } from 'react';
 import { LoadError } from '../../../components/query-states';
 import { Time } from '../../../components/time';
 import { TimeRangePicker, useTimeRange } from '../../../components/time-range';
@@ -18,18 +18,17 @@ import {
 } from '../streams/live-detail';
 import '../integrations.css';
 import { BreakerTimeline } from './breaker-timeline';
-import {
-  ErrorsByKindChart,
-  LatencyPercentilesChart,
-  RetriesCacheChart,
-  ThroughputChart,
-} from './detail-charts';
+import { LiveCharts } from './live-charts';
 import { HealthBadge } from './health-badge';
 import { OperatorControls } from './operator-controls';
 import { PoliciesPanel } from './policies-panel';
 import { RecentCalls } from './recent-calls';
 
 export const integrationPath = '/integrations/:name';
+// recharts (≈ 107 KB gzip) only for the history ranges: the live range draws plain SVG.
+const HistoryCharts = lazy(() =>
+  import('./detail-charts').then((m) => ({ default: m.HistoryCharts })),
+);
 const noPoints: DetailPoint[] = [];
 
 export function IntegrationDetailPage() {
@@ -195,10 +194,13 @@ function IntegrationDetail({ name }: { name: string }) {
         </p>
       ) : null}
       <div className="detail-grid">
-        <LatencyPercentilesChart points={points} at={at} />
-        <ThroughputChart points={points} at={at} />
-        <ErrorsByKindChart points={points} at={at} />
-        <RetriesCacheChart points={points} at={at} />
+        {range === 'live' ? (
+          <LiveCharts points={points} at={at} />
+        ) : (
+          <Suspense fallback={<p className="placeholder">Loading the charts…</p>}>
+            <HistoryCharts points={points} at={at} />
+          </Suspense>
+        )}
       </div>
       <BreakerTimeline segments={segments} />
       <RecentCalls name={name} />

@@ -7,8 +7,14 @@ import { ConfirmButton } from '../../../components/confirm-button';
 import { useToast } from '../../../components/toast';
 import { useHasRole } from '../../../lib/auth/require-role';
 import { useOperatorAction, type OperatorAction } from '../api/integrations-api';
+import { memo } from 'react';
 
-export function OperatorControls({ integration }: { integration: IntegrationState }) {
+// Memoised: the detail page re-renders every second for its charts; this part has not changed.
+export const OperatorControls = memo(function OperatorControls({
+  integration,
+}: {
+  integration: IntegrationState;
+}) {
   const canOperate = useHasRole('operator');
   const action = useOperatorAction(integration.name);
   const toast = useToast();
@@ -140,4 +146,4 @@ export function OperatorControls({ integration }: { integration: IntegrationStat
       </div>
     </section>
   );
-}
+});

@@ -1,22 +1,20 @@
-// The overview: every integration as a tile, live, with sort, filter and search kept in the URL;
-// below, the overview view's latest fan-out and a live latency chart.
+// The overview: every integration as a tile, live, with sort, filter and search kept in the URL.
+// No charting library here: the tiles draw their own SVG sparklines (a view's fan-out is on the
+// Views page), so fifty tiles updating every second stay cheap (issue 6's benchmark).
 import type { MetricsResponse } from '@switchboard/shared/metrics';
-import { useId, useMemo } from 'react';
+import { useDeferredValue, useId, useMemo } from 'react';
+import { ChoiceSelect } from '../../../components/choice-select';
 import { LoadError } from '../../../components/query-states';
 import { TimeRangePicker, useTimeRange } from '../../../components/time-range';
 import { useObservable } from '../../../lib/realtime/use-observable';
 import { useSearchChoice, useSearchState } from '../../../lib/router/search-state';
 import { useIntegrations, useMetrics, useOpenIncidents } from '../api/integrations-api';
-import { useOverview } from '../api/get-overview';
 import { healthLevels, healthOf, healthRank } from '../integration-health';
 import { useAllSamples$ } from '../live';
-import { emptySeries, liveSeries } from '../streams/latency-series';
 import { emptyOverview, overviewLive$, sparklineSeconds } from '../streams/live-overview';
 import { lttb } from '../streams/lttb';
 import '../integrations.css';
 import { IntegrationTile } from './integration-tile';
-import { LatencyChart } from './latency-chart';
-import { OverviewTable } from './overview-table';
 
 const sorts = ['name', 'status', 'errors', 'latency', 'calls'] as const;
 const sortLabels: Record<(typeof sorts)[number], string> = {
@@ -62,15 +60,17 @@ export function OverviewPage() {
   const [status, setStatus] = useSearchChoice('status', statusFilters, 'all');
   const query = params.get('q') ?? '';
   const searchId = useId();
-  const sortId = useId();
-  const statusId = useId();
 
   const integrations = useIntegrations();
   const incidents = useOpenIncidents();
   const history = useMetrics(range === 'live' ? '15m' : range, null, range !== 'live');
   const samples$ = useAllSamples$();
   const live$ = useMemo(() => overviewLive$(samples$), [samples$]);
-  const live = useObservable(live$, emptyOverview);
+  const latestLive = useObservable(live$, emptyOverview);
+  // The second's new figures re-render every tile: as a deferred (transition) render React splits
+  // that work into slices between which the browser keeps responding, instead of one long task.
+  // The urgent render this leaves is the page alone: the tiles' props have not changed yet.
+  const live = useDeferredValue(latestLive);
 
   const sparks = useMemo(
     () => (range === 'live' ? undefined : historySparks(history.data)),
@@ -140,36 +140,20 @@ export function OverviewPage() {
           placeholder="Name or capability"
           onChange={(event) => setParams({ q: event.target.value }, { replace: true })}
         />
-        <label htmlFor={statusId}>Status</label>
-        <select
-          id={statusId}
+        <ChoiceSelect
+          label="Status"
+          choices={statusFilters}
           value={status}
-          onChange={(event) => {
-            const next = statusFilters.find((s) => s === event.target.value);
-            if (next) setStatus(next);
-          }}
-        >
-          {statusFilters.map((s) => (
-            <option key={s} value={s}>
-              {s === 'all' ? 'All' : s[0]?.toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={sortId}>Sort by</label>
-        <select
-          id={sortId}
+          onChange={setStatus}
+          labelOf={(s) => (s === 'all' ? 'All' : s[0]?.toUpperCase() + s.slice(1))}
+        />
+        <ChoiceSelect
+          label="Sort by"
+          choices={sorts}
           value={sort}
-          onChange={(event) => {
-            const next = sorts.find((s) => s === event.target.value);
-            if (next) setSort(next);
-          }}
-        >
-          {sorts.map((s) => (
-            <option key={s} value={s}>
-              {sortLabels[s]}
-            </option>
-          ))}
-        </select>
+          onChange={setSort}
+          labelOf={(s) => sortLabels[s]}
+        />
       </div>
       {integrations.isError && live.size === 0 ? (
         <LoadError
@@ -210,35 +194,6 @@ export function OverviewPage() {
         {range === 'live' ? '' : `; sparklines over ${range}`}
         {history.isError ? ` (history unavailable: ${history.error.message})` : ''}
       </p>
-      <OverviewView />
-    </section>
-  );
-}
-
-/** The overview view's last fan-out and the live latency chart (one line per integration). */
-function OverviewView() {
-  const overview = useOverview();
-  const samples$ = useAllSamples$();
-  const series$ = useMemo(() => liveSeries(samples$), [samples$]);
-  const series = useObservable(series$, emptySeries);
-  const integrations = useMemo(() => [...series.latest.keys()], [series.latest]);
-  return (
-    <section aria-labelledby="overview-view-title">
-      <h2 id="overview-view-title">Overview view</h2>
-      {overview.isPending ? (
-        <p className="placeholder" aria-busy="true">
-          Loading the overview…
-        </p>
-      ) : overview.isError ? (
-        <LoadError
-          what="the overview"
-          error={overview.error}
-          onRetry={() => void overview.refetch()}
-        />
-      ) : (
-        <OverviewTable view={overview.data} latest={series.latest} />
-      )}
-      <LatencyChart points={series.points} integrations={integrations} />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // The effective policies of an integration (defaults applied), as a definition list.
 import type { EffectivePolicies } from '@switchboard/shared/catalog';
+import { memo } from 'react';
 
 const describe = (value: unknown): string => {
   if (Array.isArray(value)) return value.map(describe).join(', ');
@@ -14,7 +15,12 @@ const describe = (value: unknown): string => {
   return String(value);
 };
 
-export function PoliciesPanel({ policies }: { policies: EffectivePolicies }) {
+// Memoised: the detail page re-renders every second for its charts; this part has not changed.
+export const PoliciesPanel = memo(function PoliciesPanel({
+  policies,
+}: {
+  policies: EffectivePolicies;
+}) {
   return (
     <section aria-labelledby="policies-title">
       <h2 id="policies-title">Effective policies</h2>
@@ -28,4 +34,4 @@ export function PoliciesPanel({ policies }: { policies: EffectivePolicies }) {
       </dl>
     </section>
   );
-}
+});

@@ -1,21 +1,21 @@
 // The recent-calls log of one integration (status, kind, latency, attempts, trace id), with its
 // filters in the URL.
 import { ErrorKindSchema } from '@switchboard/shared/upstreams';
-import { useId, useMemo } from 'react';
+import { memo, useMemo } from 'react';
+import { ChoiceSelect } from '../../../components/choice-select';
 import { LoadError, Loading } from '../../../components/query-states';
 import { useSearchChoice } from '../../../lib/router/search-state';
 import { useRecentCalls } from '../api/integrations-api';
+import { timeLabel } from '../time-label';
 
 const outcomes = ['all', 'ok', 'error'] as const;
 const kinds = ['all', ...ErrorKindSchema.options] as const;
-const timeLabel = (at: number) => new Date(at).toLocaleTimeString([], { hour12: false });
 
-export function RecentCalls({ name }: { name: string }) {
+// Memoised: the detail page re-renders every second for its charts; this part has not changed.
+export const RecentCalls = memo(function RecentCalls({ name }: { name: string }) {
   const calls = useRecentCalls(name);
   const [outcome, setOutcome] = useSearchChoice('outcome', outcomes, 'all');
   const [kind, setKind] = useSearchChoice('kind', kinds, 'all');
-  const outcomeId = useId();
-  const kindId = useId();
   const shown = useMemo(
     () =>
       (calls.data?.items ?? [])
@@ -31,36 +31,20 @@ export function RecentCalls({ name }: { name: string }) {
     <section aria-labelledby="calls-title">
       <h2 id="calls-title">Recent calls</h2>
       <div className="toolbar">
-        <label htmlFor={outcomeId}>Outcome</label>
-        <select
-          id={outcomeId}
+        <ChoiceSelect
+          label="Outcome"
+          choices={outcomes}
           value={outcome}
-          onChange={(e) => {
-            const next = outcomes.find((o) => o === e.target.value);
-            if (next) setOutcome(next);
-          }}
-        >
-          {outcomes.map((o) => (
-            <option key={o} value={o}>
-              {o === 'all' ? 'All' : o === 'ok' ? 'OK' : 'Error'}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={kindId}>Error kind</label>
-        <select
-          id={kindId}
+          onChange={setOutcome}
+          labelOf={(o) => (o === 'all' ? 'All' : o === 'ok' ? 'OK' : 'Error')}
+        />
+        <ChoiceSelect
+          label="Error kind"
+          choices={kinds}
           value={kind}
-          onChange={(e) => {
-            const next = kinds.find((k) => k === e.target.value);
-            if (next) setKind(next);
-          }}
-        >
-          {kinds.map((k) => (
-            <option key={k} value={k}>
-              {k === 'all' ? 'All' : k}
-            </option>
-          ))}
-        </select>
+          onChange={setKind}
+          labelOf={(k) => (k === 'all' ? 'All' : k)}
+        />
       </div>
       {calls.isPending ? (
         <Loading>Loading recent calls…</Loading>
@@ -114,4 +98,4 @@ export function RecentCalls({ name }: { name: string }) {
       )}
     </section>
   );
-}
+});
