@@ -1,5 +1,13 @@
-// Child process: the real BFF (sandbox off) with its stream hub publishing one ~1 KB update a second.
-// Signs in once and prints the session cookie and Origin that every benchmark client reuses.
+// Child process: the real BFF (sandbox off) whose own per-second `integrations.sample` carries the
+// benchmark's ~1 KB update. Signs in once and prints the session cookie and Origin that every
+// benchmark client reuses.
+//
+// Why the update rides on the product's sample instead of a timer of its own: a deployment with
+// integrations sends one `integrations.sample` a second, which *is* this update (a row per
+// integration); a second timer would make the BFF broadcast twice a second where the floor and a
+// real deployment broadcast once (decision 023). The product's tick still runs as it does in
+// production (sampler flush, queue figures, the per-integration topics of its own integrations:
+// none here); only the set's rows and `at` (the send time, for latency) are the benchmark's.
 // Commands on stdin: {"cmd":"mem"} -> RSS after GC; {"cmd":"stats"} -> hub subscribers and seq.
 import { mkdirSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
@@ -29,7 +37,9 @@ const baseUrl = `http://127.0.0.1:${server.port}`;
 const client = await signIn(baseUrl);
 const { cookie = '', origin = '' } = client.headers();
 const { hub } = server.switchboard;
-const publisher = setInterval(() => hub.publish(benchUpdate()), 1000);
+const publish = hub.publish.bind(hub);
+hub.publish = (message) =>
+  publish(message.type === 'integrations.sample' ? benchUpdate() : message);
 process.stdout.write(`${JSON.stringify({ url: baseUrl, headers: { cookie, origin } })}\n`);
 serveCommands(async ({ cmd }) => {
   if (cmd === 'mem') return memoryAfterGc();
@@ -39,7 +49,6 @@ serveCommands(async ({ cmd }) => {
   if (cmd === 'heap') return { file: writeHeapSnapshot() };
   if (cmd === 'stats') return { subscribers: hub.size, seq: hub.seq };
   if (cmd === 'stop') {
-    clearInterval(publisher);
     await server.close();
     return {};
   }

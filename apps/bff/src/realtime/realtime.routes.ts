@@ -16,6 +16,7 @@ import type { AppEnv } from '../http/app-env';
 import { errorResponse, validationHook } from '../http/errors';
 import { createOutlet, type FlowLimits, type Outlet, type Transport } from './outlet';
 import { rawSocketOf, socketOpen, type RawSocket } from './socket-controls';
+import { createSweep } from './sweep';
 import {
   controlFrame,
   type Frame,
@@ -176,37 +177,29 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
     if (own?.size === 0) bySession.delete(sessionId);
   };
 
-  // One timer for every WebSocket: ping, and terminate the peers that stayed silent since the last.
-  const sockets = new Set<LiveSocket>();
-  let heartbeat: ReturnType<typeof setInterval> | undefined;
-  const beat = () => {
-    // One serialisation per beat, shared by every socket.
-    const ping = controlFrame({ type: 'ping', serverTime: now() });
-    for (const socket of sockets) {
+  // Every WebSocket is pinged once per interval, a slice of them at a time (sweep.ts); a peer that
+  // stayed silent since its last ping is terminated.
+  let ping: Frame | undefined;
+  const heartbeat = createSweep<LiveSocket>({
+    intervalMs: deps.wsHeartbeatMs,
+    // One serialisation per slice, shared by the sockets it visits.
+    beforeSlice: () => {
+      ping = controlFrame({ type: 'ping', serverTime: now() });
+    },
+    visit: (socket) => {
       if (!socket.alive) {
-        sockets.delete(socket);
+        heartbeat.delete(socket);
         if (socket.raw) socket.raw.terminate();
         else socket.ws?.close(1001, 'no answer to ping');
-        continue;
+        return;
       }
       socket.alive = false;
       socket.raw?.ping();
-      socket.outlet?.control(ping);
-    }
-    if (sockets.size === 0) stopHeartbeat();
-  };
-  const stopHeartbeat = () => {
-    clearInterval(heartbeat);
-    heartbeat = undefined;
-  };
-  const watch = (socket: LiveSocket) => {
-    sockets.add(socket);
-    heartbeat ??= setInterval(beat, deps.wsHeartbeatMs);
-  };
-  const unwatch = (socket: LiveSocket) => {
-    sockets.delete(socket);
-    if (sockets.size === 0) stopHeartbeat();
-  };
+      if (ping) socket.outlet?.control(ping);
+    },
+  });
+  const watch = (socket: LiveSocket) => heartbeat.add(socket);
+  const unwatch = (socket: LiveSocket) => heartbeat.delete(socket);
 
   const checkStreamAccess: MiddlewareHandler<AppEnv> = async function checkStreamAccess(c, next) {
     principalOf(c);
@@ -225,20 +218,15 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.use('/api/stream', checkStreamAccess);
   app.use('/api/ws', checkStreamAccess);
 
-  // One timer for every event stream: a comment line keeps proxies and clients sure it is alive.
-  const eventStreams = new Set<EventStreamSink>();
-  let sseHeartbeat: ReturnType<typeof setInterval> | undefined;
+  // Every event stream gets a comment line once per interval, so proxies and clients see it is
+  // alive; a slice of the streams at a time (sweep.ts).
+  const sseHeartbeat = createSweep<EventStreamSink>({
+    intervalMs: deps.sseHeartbeatMs,
+    visit: (stream) => stream.write(heartbeatBytes),
+  });
   const keepAlive = (sink: EventStreamSink) => {
-    eventStreams.add(sink);
-    sseHeartbeat ??= setInterval(() => {
-      for (const stream of eventStreams) stream.write(heartbeatBytes);
-    }, deps.sseHeartbeatMs);
-    return () => {
-      eventStreams.delete(sink);
-      if (eventStreams.size > 0) return;
-      clearInterval(sseHeartbeat);
-      sseHeartbeat = undefined;
-    };
+    sseHeartbeat.add(sink);
+    return () => sseHeartbeat.delete(sink);
   };
 
   /** Subscribes one event stream; `sink` is the runtime's response or a ReadableStream. */
