@@ -15,6 +15,7 @@ import { loadConfig } from '@switchboard/bff/config/config';
 import { signIn, testAdminPassword } from '@switchboard/bff/auth/test-session';
 import { silentLogger } from '@switchboard/bff/http/logger';
 import { startServer } from '@switchboard/bff/runtime/node/server';
+import { cpuProfile } from '../lib/cpu-profile';
 import { memoryAfterGc, serveCommands } from '../lib/interactive';
 import { benchUpdate } from './stream-payload';
 
@@ -41,12 +42,15 @@ const publish = hub.publish.bind(hub);
 hub.publish = (message) =>
   publish(message.type === 'integrations.sample' ? benchUpdate() : message);
 process.stdout.write(`${JSON.stringify({ url: baseUrl, headers: { cookie, origin } })}\n`);
-serveCommands(async ({ cmd }) => {
+serveCommands(async (command) => {
+  const { cmd } = command;
   if (cmd === 'mem') return memoryAfterGc();
   // Profiling: where the per-connection memory goes (`node heap-summary.ts <file>`).
   // Server CPU time (µs, user + system): what the broadcast costs, less disturbed by load.
   if (cmd === 'cpu') return process.cpuUsage();
   if (cmd === 'heap') return { file: writeHeapSnapshot() };
+  // Profiling: where the server's CPU goes (`bench/profile/stream-cpu.ts`).
+  if (cmd === 'profile') return cpuProfile(Number(command.ms ?? 8000));
   if (cmd === 'stats') return { subscribers: hub.size, seq: hub.seq };
   if (cmd === 'stop') {
     await server.close();

@@ -711,6 +711,39 @@ describe('heartbeats and slow clients (WebSocket)', () => {
     }
   });
 
+  it('sends no ping message to a socket that carried messages since the last ping, and keeps it', async () => {
+    const { hub } = ownServer().switchboard;
+    const ws = await openWs(ownServer().port, '/api/ws?topics=integration:busy');
+    let pings = 0;
+    let protocolPings = 0;
+    ws.socket.on('ping', () => (protocolPings += 1));
+    try {
+      asHello(await ws.nextMessage());
+      // A message every 30 ms for ten heartbeat intervals: never a quiet interval.
+      for (let i = 0; i < 50; i++) {
+        hub.publish({
+          type: 'integration.sample',
+          topic: 'integration:busy',
+          at: i,
+          sample: { integration: 'busy', calls: i, errors: 0, latencyMs: null },
+        });
+        for (;;) {
+          const item = await ws.next(heartbeatMs * 10);
+          if (item.kind !== 'message') throw new Error(`expected a message, got ${item.kind}`);
+          if (item.received.message.type === 'ping') pings += 1;
+          else break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      // Protocol pings still find out whether the peer is there; it answered them, so it stays.
+      expect(protocolPings).toBeGreaterThanOrEqual(5);
+      expect(pings).toBe(0);
+      expect(ws.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await ws.close();
+    }
+  });
+
   it('terminates a peer that answers neither protocol pings nor sends anything', async () => {
     const ws = await openWs(ownServer().port, '/api/ws?topics=integration:none', {
       autoPong: false,
