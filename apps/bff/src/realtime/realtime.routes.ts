@@ -224,60 +224,78 @@ export function createRealtimeRoutes(deps: RealtimeDeps) {
   app.use('/api/stream', checkStreamAccess);
   app.use('/api/ws', checkStreamAccess);
 
-  // Every event stream gets a comment line once per interval, so proxies and clients see it is
-  // alive; a slice of the streams at a time (sweep.ts).
-  const sseHeartbeat = createSweep<EventStreamSink>({
+  // An event stream that carried nothing since the last visit gets a comment line, so proxies and
+  // clients see it is alive; a slice of the streams at a time (sweep.ts). One that carried
+  // messages needs none: that saves a write per stream per interval (decision 023).
+  const sseHeartbeat = createSweep<EventStream>({
     intervalMs: deps.sseHeartbeatMs,
-    visit: (stream) => stream.write(heartbeatBytes),
+    visit: (stream) => stream.beat(),
   });
-  const keepAlive = (sink: EventStreamSink) => {
-    sseHeartbeat.add(sink);
-    return () => sseHeartbeat.delete(sink);
-  };
+
+  /**
+   * One event stream: the outlet's transport over the runtime's sink (or a ReadableStream). A
+   * class, like SocketSession, so thousands of streams share its methods instead of closures.
+   */
+  class EventStream implements Transport {
+    private open = true;
+    private sent = false;
+    private subscription: Subscription | undefined;
+    private readonly outlet: Outlet;
+
+    constructor(
+      private readonly sink: EventStreamSink,
+      private readonly sessionId: string,
+    ) {
+      this.outlet = createOutlet(this, deps.flow, now);
+    }
+
+    subscribe(options: SubscribeOptions) {
+      const { sink, outlet } = this;
+      sink.onClose(() => this.cleanup());
+      sink.write(retryBytes);
+      sseHeartbeat.add(this);
+      track(this.sessionId, outlet);
+      // The hub may end the stream (and call cleanup) while subscribing.
+      const subscription = deps.hub.subscribe(outlet, options);
+      this.subscription = subscription;
+      outlet.addDropped(subscription.dropped);
+      // The stream may have ended during replay (a hub already closed).
+      if (!this.open) subscription.unsubscribe();
+    }
+
+    // --- the outlet's transport
+    write(frame: Frame) {
+      if (!this.open) return;
+      this.sent = true;
+      this.sink.write(frame.sse);
+    }
+    pending() {
+      return this.sink.pending();
+    }
+    close() {
+      if (!this.open) return;
+      this.cleanup();
+      this.sink.end();
+    }
+
+    beat() {
+      if (!this.sent) this.sink.write(heartbeatBytes);
+      this.sent = false;
+    }
+
+    private cleanup() {
+      if (!this.open) return;
+      this.open = false;
+      this.subscription?.unsubscribe();
+      untrack(this.sessionId, this.outlet);
+      sseHeartbeat.delete(this);
+      this.outlet.dispose();
+    }
+  }
 
   /** Subscribes one event stream; `sink` is the runtime's response or a ReadableStream. */
-  const serveEventStream = (
-    sink: EventStreamSink,
-    sessionId: string,
-    options: SubscribeOptions,
-  ) => {
-    let open = true;
-    // Set once subscribed; the hub may end the stream (and call cleanup) while subscribing.
-    const state: { subscription?: Subscription } = {};
-    let unbeat = () => {};
-    const cleanup = () => {
-      if (!open) return;
-      open = false;
-      state.subscription?.unsubscribe();
-      untrack(sessionId, outlet);
-      unbeat();
-      outlet.dispose();
-    };
-    const outlet = createOutlet(
-      {
-        write: (frame) => {
-          if (open) sink.write(frame.sse);
-        },
-        pending: () => sink.pending(),
-        close: () => {
-          if (!open) return;
-          cleanup();
-          sink.end();
-        },
-      },
-      deps.flow,
-      now,
-    );
-    sink.onClose(cleanup);
-    sink.write(retryBytes);
-    unbeat = keepAlive(sink);
-    track(sessionId, outlet);
-    const subscription = deps.hub.subscribe(outlet, options);
-    state.subscription = subscription;
-    outlet.addDropped(subscription.dropped);
-    // The stream may have ended during replay (a hub already closed).
-    if (!open) subscription.unsubscribe();
-  };
+  const serveEventStream = (sink: EventStreamSink, sessionId: string, options: SubscribeOptions) =>
+    new EventStream(sink, sessionId).subscribe(options);
 
   app.openapi(streamRoute, (c) => {
     const query = c.req.valid('query');
