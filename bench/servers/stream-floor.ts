@@ -6,6 +6,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeHeapSnapshot } from 'node:v8';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { cpuProfile } from '../lib/cpu-profile';
 import { memoryAfterGc, serveCommands } from '../lib/interactive';
 import { benchUpdate } from './stream-payload';
 
@@ -52,7 +53,10 @@ await new Promise<void>((resolve) =>
 );
 const { port: actual } = http.address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${actual}`, headers: {} })}\n`);
-serveCommands(({ cmd }) => Promise.resolve(answer(cmd)));
+serveCommands(({ cmd, ms }) =>
+  // Profiling: where the server's CPU goes (`bench/profile/stream-cpu.ts`).
+  cmd === 'profile' ? cpuProfile(Number(ms ?? 8000)) : Promise.resolve(answer(cmd)),
+);
 function answer(cmd: unknown) {
   if (cmd === 'mem') return memoryAfterGc();
   // Server CPU time (µs, user + system): what the broadcast costs, less disturbed by load.

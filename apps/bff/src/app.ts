@@ -22,7 +22,7 @@ import type { Logger } from './http/logger';
 import { requestLog } from './http/request-log';
 import { requireJson } from './http/require-json';
 import { createSampler } from './metrics/sampler';
-import { publishSamples } from './realtime/publish-samples';
+import { createQueueSamplePublisher, publishSamples } from './realtime/publish-samples';
 import {
   createRealtimeRoutes,
   defaultRealtimeTuning,
@@ -453,11 +453,12 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     queue: jobs?.queue,
     flows,
     start() {
+      const publishQueue = createQueueSamplePublisher(hub);
       sampleTimer ??= setInterval(() => {
         publishSamples(hub, sampler.flush());
         queueMetrics
           ?.sample(Date.now())
-          .then((sample) => hub.publish(sample))
+          .then(publishQueue)
           .catch((err: unknown) => logger.warn({ err: String(err) }, 'sampling the queue failed'));
       }, deps.sampleIntervalMs ?? 1000);
       traffic?.start();

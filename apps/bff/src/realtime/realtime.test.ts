@@ -105,6 +105,8 @@ interface SseClient extends StreamClient {
   response: Response;
   /** The reconnection delay the server asked for, once its `retry:` field has arrived. */
   retry(): number | undefined;
+  /** Comment lines (the server's heartbeat) received so far. */
+  comments(): number;
 }
 
 interface WsClient extends StreamClient {
@@ -149,6 +151,7 @@ async function openSse(
   const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
   if (!reader) throw new Error('the SSE response has no body');
   let retry: number | undefined;
+  let comments = 0;
   const decoder = new TextDecoder();
   let pending = '';
 
@@ -156,6 +159,7 @@ async function openSse(
     let id: string | undefined;
     const data: string[] = [];
     for (const line of block.split('\n')) {
+      if (line.startsWith(':')) comments += 1;
       if (line.startsWith(':') || line === '') continue;
       const colon = line.indexOf(':');
       const field = colon === -1 ? line : line.slice(0, colon);
@@ -186,6 +190,7 @@ async function openSse(
   return {
     response,
     retry: () => retry,
+    comments: () => comments,
     next,
     nextMessage: nextMessageOf(next),
     async close() {
@@ -676,6 +681,49 @@ describe('/api/ws (WebSocket)', () => {
   });
 });
 
+describe('heartbeats (SSE)', () => {
+  const heartbeatMs = 100;
+  let own: RunningServer | undefined;
+
+  beforeAll(async () => {
+    own = await signInTo(
+      await startServer(loadConfig(testEnv()), silentLogger, {
+        realtime: { sseHeartbeatMs: heartbeatMs },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  it('writes a comment line to a quiet stream every interval, none to one that carries messages', async () => {
+    if (!own) throw new Error('the heartbeat server is not running');
+    const { hub } = own.switchboard;
+    const base = `http://127.0.0.1:${own.port}`;
+    const quiet = await openSse(base, '/api/stream?topics=integration:none');
+    const busy = await openSse(base, '/api/stream?topics=integration:busy');
+    try {
+      asHello(await quiet.nextMessage());
+      asHello(await busy.nextMessage());
+      // A message every 25 ms on the busy stream for ten intervals.
+      for (let i = 0; i < 40; i++) {
+        hub.publish({
+          type: 'integration.sample',
+          topic: 'integration:busy',
+          at: i,
+          sample: { integration: 'busy', calls: i, errors: 0, latencyMs: null },
+        });
+        await busy.nextMessage();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(quiet.comments()).toBeGreaterThanOrEqual(5);
+      expect(busy.comments()).toBe(0);
+    } finally {
+      await Promise.all([quiet.close(), busy.close()]);
+    }
+  });
+});
+
 describe('heartbeats and slow clients (WebSocket)', () => {
   const heartbeatMs = 150;
   let own: RunningServer | undefined;
@@ -705,6 +753,39 @@ describe('heartbeats and slow clients (WebSocket)', () => {
         if (item.kind !== 'message') throw new Error(`expected a ping, got ${item.kind}`);
         if (item.received.message.type === 'ping') pings += 1;
       }
+      expect(ws.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await ws.close();
+    }
+  });
+
+  it('sends no ping message to a socket that carried messages since the last ping, and keeps it', async () => {
+    const { hub } = ownServer().switchboard;
+    const ws = await openWs(ownServer().port, '/api/ws?topics=integration:busy');
+    let pings = 0;
+    let protocolPings = 0;
+    ws.socket.on('ping', () => (protocolPings += 1));
+    try {
+      asHello(await ws.nextMessage());
+      // A message every 30 ms for ten heartbeat intervals: never a quiet interval.
+      for (let i = 0; i < 50; i++) {
+        hub.publish({
+          type: 'integration.sample',
+          topic: 'integration:busy',
+          at: i,
+          sample: { integration: 'busy', calls: i, errors: 0, latencyMs: null },
+        });
+        for (;;) {
+          const item = await ws.next(heartbeatMs * 10);
+          if (item.kind !== 'message') throw new Error(`expected a message, got ${item.kind}`);
+          if (item.received.message.type === 'ping') pings += 1;
+          else break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+      // Protocol pings still find out whether the peer is there; it answered them, so it stays.
+      expect(protocolPings).toBeGreaterThanOrEqual(5);
+      expect(pings).toBe(0);
       expect(ws.socket.readyState).toBe(WebSocket.OPEN);
     } finally {
       await ws.close();
