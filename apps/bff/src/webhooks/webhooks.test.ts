@@ -8,14 +8,18 @@ import { createManualClock } from '../resilience/clock';
 import { openDatabase } from '../runtime/node/sqlite';
 import { createSqliteJobStore } from '../runtime/node/sqlite-queue';
 import { createSqliteWebhookLog } from '../runtime/node/sqlite-webhook-log';
-import { importWebhookKeys } from './verify-webhook';
+import { nodeWebhookKey } from '../runtime/node/node-hmac-key';
+import { importWebhookKeys, webCryptoWebhookKey, type WebhookKeyFactory } from './verify-webhook';
 import { createWebhookRoutes, webhookJobType, type WebhookSource } from './webhooks.routes';
 
 const oldSecret = `whsec_${Buffer.from('old-secret-0123456789').toString('base64')}`;
 const newSecret = `whsec_${Buffer.from('new-secret-0123456789').toString('base64')}`;
 const t0 = Date.UTC(2026, 0, 1);
 
-async function setup(active: string[] = [oldSecret, newSecret]) {
+async function setup(
+  active: string[] = [oldSecret, newSecret],
+  makeKey: WebhookKeyFactory = webCryptoWebhookKey,
+) {
   const clock = createManualClock(t0);
   const db = openDatabase(':memory:');
   const queue = createJobQueue({ store: createSqliteJobStore(db), clock, logger: silentLogger });
@@ -27,7 +31,7 @@ async function setup(active: string[] = [oldSecret, newSecret]) {
     secrets: string[],
   ): Promise<WebhookSource> => ({
     config: { scheme, secretsEnv: ['X'], toleranceSeconds: 300 },
-    keys: await importWebhookKeys(scheme, secrets),
+    keys: await importWebhookKeys(scheme, secrets, makeKey),
   });
   const sources = new Map([
     ['billing', await source('standard-webhooks', active)],
@@ -56,9 +60,13 @@ const standardHeaders = (secret: string, id: string, body: string, seconds = t0 
 
 const event = JSON.stringify({ type: 'invoice.paid', data: { id: 'in_1' } });
 
-describe('POST /webhooks/:source', () => {
+// Every case runs with both HMAC keys: the web-standard one and the Node one the server uses.
+describe.each([
+  ['Web Crypto', webCryptoWebhookKey],
+  ['node:crypto', nodeWebhookKey],
+] as const)('POST /webhooks/:source (%s HMAC)', (_name, makeKey) => {
   it('accepts a signed delivery, queues it and processes it on the queue', async () => {
-    const { app, queue, log, processed } = await setup();
+    const { app, queue, log, processed } = await setup(undefined, makeKey);
     const res = await app.request('/webhooks/billing', {
       method: 'POST',
       headers: standardHeaders(newSecret, 'msg_1', event),
@@ -75,7 +83,7 @@ describe('POST /webhooks/:source', () => {
   });
 
   it('accepts either secret during a rotation', async () => {
-    const { app } = await setup();
+    const { app } = await setup(undefined, makeKey);
     for (const [i, secret] of [oldSecret, newSecret].entries()) {
       const res = await app.request('/webhooks/billing', {
         method: 'POST',
@@ -87,7 +95,7 @@ describe('POST /webhooks/:source', () => {
   });
 
   it('refuses an unknown secret, a tampered body and an expired timestamp, and logs why', async () => {
-    const { app, log } = await setup([newSecret]);
+    const { app, log } = await setup([newSecret], makeKey);
     const post = (headers: Record<string, string>, body = event) =>
       app.request('/webhooks/billing', { method: 'POST', headers, body });
     expect((await post(standardHeaders(oldSecret, 'a', event))).status).toBe(401);
@@ -110,7 +118,7 @@ describe('POST /webhooks/:source', () => {
   });
 
   it('acknowledges a duplicate delivery id without processing it twice', async () => {
-    const { app, queue, processed } = await setup();
+    const { app, queue, processed } = await setup(undefined, makeKey);
     const send = () =>
       app.request('/webhooks/billing', {
         method: 'POST',
@@ -127,7 +135,7 @@ describe('POST /webhooks/:source', () => {
   });
 
   it('verifies Stripe-Signature and X-Hub-Signature-256', async () => {
-    const { app } = await setup();
+    const { app } = await setup(undefined, makeKey);
     const stripeBody = JSON.stringify({ id: 'evt_1', type: 'charge.succeeded' });
     const t = t0 / 1000;
     const v1 = createHmac('sha256', 'stripe-secret').update(`${t}.${stripeBody}`).digest('hex');

@@ -43,6 +43,7 @@ import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteJobStore, openQueueDatabase } from './sqlite-queue';
 import { createSqliteWebhookLog } from './sqlite-webhook-log';
 import { createSqliteFlowStore } from './sqlite-flow-store';
+import { nodeWebhookKey } from './node-hmac-key';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -194,6 +195,7 @@ export async function startServer(
     const keys = await importWebhookKeys(
       webhook.scheme,
       webhook.secretsEnv.map((name) => secrets.get(name)),
+      nodeWebhookKey,
     );
     webhookSources.set(source, { config: webhook, keys });
   }
