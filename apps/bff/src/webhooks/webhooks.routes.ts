@@ -7,7 +7,7 @@ import type { AppEnv } from '../http/app-env';
 import { errorResponse, validationHook } from '../http/errors';
 import type { Logger } from '../http/logger';
 import { errorContent, jsonContent } from '../http/openapi';
-import type { Queue } from '../queue/queue';
+import type { EnqueueResult, Queue } from '../queue/queue';
 import { verifyWebhook, type WebhookKey } from './verify-webhook';
 import type { WebhookLog } from './webhook-log';
 
@@ -89,23 +89,28 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps) {
     if (!verdict.ok) return reject(verdict.reason, verdict.deliveryId);
 
     const deliveryId = verdict.deliveryId;
-    const job = await queue.enqueue({
-      type: webhookJobType,
-      payload: { source, deliveryId, eventType: verdict.eventType, event: verdict.event },
-      // The delivery id makes a redelivery the same job: processed once, acknowledged again.
-      ...(deliveryId !== null && { idempotencyKey: `${source}:${deliveryId}` }),
-      integration: `webhook-${source}`,
-      operation: verdict.eventType ?? 'event',
-    });
-    const outcome = job.created ? 'accepted' : 'duplicate';
-    await log.append({
-      ...entry,
-      deliveryId,
-      outcome,
-      reason: null,
-      eventType: verdict.eventType,
-      jobId: job.id,
-    });
+    const outcomeOf = (job: EnqueueResult) => (job.created ? 'accepted' : 'duplicate');
+    // The job and its log line are made durable together (one commit for the embedded store).
+    const job = await log.appendEnqueued(
+      () =>
+        queue.enqueue({
+          type: webhookJobType,
+          payload: { source, deliveryId, eventType: verdict.eventType, event: verdict.event },
+          // The delivery id makes a redelivery the same job: processed once, acknowledged again.
+          ...(deliveryId !== null && { idempotencyKey: `${source}:${deliveryId}` }),
+          integration: `webhook-${source}`,
+          operation: verdict.eventType ?? 'event',
+        }),
+      (enqueued) => ({
+        ...entry,
+        deliveryId,
+        outcome: outcomeOf(enqueued),
+        reason: null,
+        eventType: verdict.eventType,
+        jobId: enqueued.id,
+      }),
+    );
+    const outcome = outcomeOf(job);
     return c.json({ status: outcome, jobId: job.id }, job.created ? 202 : 200);
   });
 

@@ -2,7 +2,8 @@
 import { WebhookLogEntrySchema, type WebhookLogEntry } from '@switchboard/shared/queue';
 import type { WebhookLog } from '../../webhooks/webhook-log';
 import type { SqliteDatabase } from './sqlite';
-import { groupCommit } from './sqlite-group-commit';
+import type { EnqueueResult } from '../../queue/queue';
+import { groupCommit, writeAfter } from './sqlite-group-commit';
 import { asyncPort, type Sync } from './sync-port';
 
 const schema = `
@@ -32,6 +33,14 @@ interface Row {
   body_bytes: number;
   job_id: string | null;
   triggered: string | null;
+}
+
+/** What the job store's insert write returns, checked before the log line is made from it. */
+function asEnqueueResult(raw: unknown): EnqueueResult {
+  const r = raw as Partial<EnqueueResult> | null;
+  if (typeof r?.id !== 'string' || typeof r.created !== 'boolean')
+    throw new Error('the enqueue joined by the webhook log did not return a job id');
+  return { id: r.id, created: r.created };
 }
 
 /** Appends are group-committed with the jobs (sqlite-group-commit.ts).
@@ -83,5 +92,17 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
       write(() => {
         setTriggered.run(triggered, jobId);
       }),
+    // The log lives in queue.db: the job's insert and its log line share one transaction.
+    appendEnqueued: async (enqueue, line) => {
+      const [job] = await writeAfter(
+        db,
+        enqueue,
+        (result) => {
+          insert.run(line(result));
+        },
+        asEnqueueResult,
+      );
+      return job;
+    },
   };
 }
