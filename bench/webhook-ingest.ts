@@ -12,6 +12,9 @@ import { median, type LatencySummary } from './lib/load';
 const rounds = Number(process.env.BENCH_ROUNDS ?? '5');
 const durationMs = Number(process.env.BENCH_WEBHOOK_MS ?? '4000');
 const connections = Number(process.env.BENCH_WEBHOOK_CONNECTIONS ?? '64');
+// Another checkout's BFF (e.g. a worktree of the commit before a change) as a third target, so
+// before and after are measured in the same run: BENCH_WEBHOOK_BASELINE=/path/to/checkout.
+const baselineTree = process.env.BENCH_WEBHOOK_BASELINE;
 const serverCore = 1;
 const loadCore = 0;
 
@@ -37,15 +40,24 @@ export async function webhookIngestBenchmark(): Promise<void> {
     [secret],
     loadCore,
   );
-  const targets = { bff, reference };
-  type Name = keyof typeof targets;
-  const names: Name[] = ['bff', 'reference'];
+  const baseline = baselineTree
+    ? await startChild<{ url: string }>(
+        `${baselineTree}/bench/servers/webhook-bff.ts`,
+        [secret],
+        serverCore,
+      )
+    : undefined;
+  const targets = { bff, reference, ...(baseline && { baseline }) };
+  type Name = 'bff' | 'reference' | 'baseline';
+  const names: Name[] = baseline ? ['bff', 'reference', 'baseline'] : ['bff', 'reference'];
   const results: Record<Name, { summary: LatencySummary; cpuUs: number }[]> = {
     bff: [],
     reference: [],
+    baseline: [],
   };
   const runOn = async (name: Name, ms: number) => {
     const target = targets[name];
+    if (!target) throw new Error(`no ${name} server`);
     const before = cpuMs(target.pid);
     const summary = await load.ask<LatencySummary>({
       url: target.info.url,
@@ -91,8 +103,25 @@ export async function webhookIngestBenchmark(): Promise<void> {
     console.log(
       `  bff / reference throughput: ${spread(ratios, 2)}x (target >= 0.7) ${median(ratios) >= 0.7 ? 'met' : 'MISSED'}; server CPU per request ${spread(cpuRatios, 2)}x`,
     );
+    if (baseline) {
+      const ofReference = (name: Name) =>
+        results[name].map(
+          (b, i) => b.summary.throughput / (results.reference[i]?.summary.throughput ?? NaN),
+        );
+      console.log(
+        `  baseline (${baselineTree}) / reference throughput: ${spread(ofReference('baseline'), 2)}x; bff / baseline: ${spread(
+          results.bff.map(
+            (b, i) => b.summary.throughput / (results.baseline[i]?.summary.throughput ?? NaN),
+          ),
+          2,
+        )}x throughput, ${spread(
+          results.bff.map((b, i) => b.cpuUs / (results.baseline[i]?.cpuUs ?? NaN)),
+          2,
+        )}x CPU per request`,
+      );
+    }
   } finally {
     await load.stop();
-    await Promise.all([bff.stop(), reference.stop()]);
+    await Promise.all([bff.stop(), reference.stop(), baseline?.stop()]);
   }
 }
