@@ -30,6 +30,13 @@ const spread = (each: number[], digits = 0) =>
 export async function webhookIngestBenchmark(): Promise<void> {
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const bff = await startChild<{ url: string }>('../servers/webhook-bff.ts', [secret], serverCore);
+  // The same BFF with its queue's workers stopped: ingest alone (verify + dedupe + enqueue, as the
+  // issue defines it), without the `webhook.process` jobs' CPU on the same core.
+  const ingest = await startChild<{ url: string }>(
+    '../servers/webhook-bff.ts',
+    [secret, 'processing-paused'],
+    serverCore,
+  );
   const reference = await startChild<{ url: string }>(
     '../servers/webhook-reference.ts',
     [secret],
@@ -47,11 +54,12 @@ export async function webhookIngestBenchmark(): Promise<void> {
         serverCore,
       )
     : undefined;
-  const targets = { bff, reference, ...(baseline && { baseline }) };
-  type Name = 'bff' | 'reference' | 'baseline';
-  const names: Name[] = baseline ? ['bff', 'reference', 'baseline'] : ['bff', 'reference'];
+  const targets = { bff, ingest, reference, ...(baseline && { baseline }) };
+  type Name = 'bff' | 'ingest' | 'reference' | 'baseline';
+  const names: Name[] = ['bff', 'ingest', 'reference', ...(baseline ? ['baseline' as const] : [])];
   const results: Record<Name, { summary: LatencySummary; cpuUs: number }[]> = {
     bff: [],
+    ingest: [],
     reference: [],
     baseline: [],
   };
@@ -96,18 +104,22 @@ export async function webhookIngestBenchmark(): Promise<void> {
         )} ms, server CPU ${spread(each.map((e) => e.cpuUs))} µs/req`,
       );
     }
-    const ratios = results.bff.map(
-      (b, i) => b.summary.throughput / (results.reference[i]?.summary.throughput ?? NaN),
-    );
-    const cpuRatios = results.bff.map((b, i) => b.cpuUs / (results.reference[i]?.cpuUs ?? NaN));
+    const ofReference = (name: Name) =>
+      results[name].map(
+        (b, i) => b.summary.throughput / (results.reference[i]?.summary.throughput ?? NaN),
+      );
+    const cpuOfReference = (name: Name) =>
+      results[name].map((b, i) => b.cpuUs / (results.reference[i]?.cpuUs ?? NaN));
+    const verdict = (ratios: number[]) => (median(ratios) >= 0.7 ? 'met' : 'MISSED');
+    const ingestRatios = ofReference('ingest');
+    const bffRatios = ofReference('bff');
     console.log(
-      `  bff / reference throughput: ${spread(ratios, 2)}x (target >= 0.7) ${median(ratios) >= 0.7 ? 'met' : 'MISSED'}; server CPU per request ${spread(cpuRatios, 2)}x`,
+      `  ingest (processing paused) / reference throughput: ${spread(ingestRatios, 2)}x (target >= 0.7) ${verdict(ingestRatios)}; server CPU per request ${spread(cpuOfReference('ingest'), 2)}x`,
+    );
+    console.log(
+      `  bff (processing running) / reference throughput: ${spread(bffRatios, 2)}x (target >= 0.7) ${verdict(bffRatios)}; server CPU per request ${spread(cpuOfReference('bff'), 2)}x`,
     );
     if (baseline) {
-      const ofReference = (name: Name) =>
-        results[name].map(
-          (b, i) => b.summary.throughput / (results.reference[i]?.summary.throughput ?? NaN),
-        );
       console.log(
         `  baseline (${baselineTree}) / reference throughput: ${spread(ofReference('baseline'), 2)}x; bff / baseline: ${spread(
           results.bff.map(
@@ -122,6 +134,6 @@ export async function webhookIngestBenchmark(): Promise<void> {
     }
   } finally {
     await load.stop();
-    await Promise.all([bff.stop(), reference.stop(), baseline?.stop()]);
+    await Promise.all([bff.stop(), ingest.stop(), reference.stop(), baseline?.stop()]);
   }
 }

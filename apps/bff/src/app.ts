@@ -1,6 +1,6 @@
 // createApp(deps): the whole BFF as one Hono app plus its lifecycle. No runtime-specific imports here.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { createAdminRoutes } from './auth/admin.routes';
 import type { AuthServices } from './auth/auth-services';
 import { createAuthRoutes } from './auth/auth.routes';
@@ -57,6 +57,7 @@ import type { Queue } from './queue/queue';
 import { createQueueRoutes } from './queue/queue.routes';
 import type { WebhookLog } from './webhooks/webhook-log';
 import { createWebhookProcessor } from './webhooks/webhook-processor';
+import { createWebhookIngest, mountWebhookIngest } from './webhooks/webhook-ingest';
 import { createFlowEngine, type FlowEngine } from './flows/flow-engine';
 import type { FlowStore } from './flows/flow-store';
 import { createFlowRoutes } from './flows/flows.routes';
@@ -183,6 +184,10 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   let shuttingDown = false;
 
   const app = new OpenAPIHono<AppEnv>();
+  // Inbound webhooks (issue 7) answer from their own lean chain (webhooks/webhook-ingest.ts),
+  // registered before the app-wide middleware, which a delivery then never runs. Built below.
+  let webhookIngest: Hono<AppEnv> | undefined;
+  app.post('/webhooks/:source', mountWebhookIngest(() => webhookIngest));
   app.use('*', requestId());
   app.use('*', securityHeaders({ isTls: security.isTls }));
   app.use('*', async function closeConnectionsWhileDraining(c, next) {
@@ -394,16 +399,18 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     app.route('/', createQueueRoutes({ queue: jobs.queue, audit: auth.audit }));
     if (flows && jobs.flowStore)
       app.route('/', createFlowRoutes({ engine: flows, store: jobs.flowStore }));
-    app.route(
-      '/',
-      createWebhookRoutes({
-        sources: jobs.webhookSources,
-        queue: jobs.queue,
-        log: jobs.webhookLog,
-        now: Date.now,
-        logger,
-      }),
-    );
+    webhookIngest = createWebhookIngest({
+      sources: jobs.webhookSources,
+      queue: jobs.queue,
+      log: jobs.webhookLog,
+      now: Date.now,
+      logger,
+      // A request id, the trace and HTTP metrics, and a log line, as every other route gets.
+      middleware: [requestId(), telemetry.middleware, requestLog(logger, now)],
+      shuttingDown: () => shuttingDown,
+      onError: createErrorHandler(logger),
+    });
+    app.route('/', createWebhookRoutes({ log: jobs.webhookLog }));
   }
   if (deps.sandbox)
     app.route('/', createSandboxRoutes(deps.sandbox.controls, traffic ? { traffic } : {}));

@@ -1,5 +1,6 @@
 // Inbound webhooks: verified on the raw body, deduplicated by delivery id, queued, acknowledged fast.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Handler } from 'hono';
 import type { WebhookSourceConfig } from '@switchboard/shared/catalog';
 import { WebhookLogSchema, type WebhookRejection } from '@switchboard/shared/queue';
 import { NameSchema } from '@switchboard/shared/upstreams';
@@ -54,12 +55,14 @@ const getLog = createRoute({
   },
 });
 
-export function createWebhookRoutes(deps: WebhookRoutesDeps) {
+/**
+ * `POST /webhooks/:source`: verify, dedupe, enqueue, log, answer. Mounted by `createWebhookIngest`
+ * (webhook-ingest.ts) behind its own lean middleware chain.
+ */
+export function receiveWebhookHandler(deps: WebhookRoutesDeps): Handler<AppEnv> {
   const { sources, queue, log, logger } = deps;
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  app.post('/webhooks/:source', async function receiveWebhook(c) {
-    const source = c.req.param('source');
+  return async function receiveWebhook(c) {
+    const source = c.req.param('source') ?? '';
     const body = new Uint8Array(await c.req.arrayBuffer());
     const at = deps.now();
     const entry = { at, source, bodyBytes: body.length, eventType: null, jobId: null };
@@ -112,8 +115,13 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps) {
     );
     const outcome = outcomeOf(job);
     return c.json({ status: outcome, jobId: job.id }, job.created ? 202 : 200);
-  });
+  };
+}
 
+/** `GET /api/webhooks/log`, behind the app-wide chain (session, roles) like every `/api` route. */
+export function createWebhookRoutes(deps: Pick<WebhookRoutesDeps, 'log'>) {
+  const { log } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   return app.openapi(getLog, async (c) => {
     const { source, limit } = c.req.valid('query');
     return c.json({ items: await log.list({ ...(source && { source }), limit }) }, 200);

@@ -1,7 +1,11 @@
 // Inbound webhooks through their routes over real SQLite with an injected clock: signatures,
 // tolerance, rotation, duplicates, and processing on the queue.
 import { createHmac } from 'node:crypto';
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../http/app-env';
+import { createErrorHandler } from '../http/errors';
 import { silentLogger } from '../http/logger';
 import { createJobQueue } from '../queue/job-queue';
 import { createManualClock } from '../resilience/clock';
@@ -10,6 +14,7 @@ import { createSqliteJobStore } from '../runtime/node/sqlite-queue';
 import { createSqliteWebhookLog } from '../runtime/node/sqlite-webhook-log';
 import { nodeWebhookKey } from '../runtime/node/node-hmac-key';
 import { importWebhookKeys, webCryptoWebhookKey, type WebhookKeyFactory } from './verify-webhook';
+import { createWebhookIngest } from './webhook-ingest';
 import { createWebhookRoutes, webhookJobType, type WebhookSource } from './webhooks.routes';
 
 const oldSecret = `whsec_${Buffer.from('old-secret-0123456789').toString('base64')}`;
@@ -38,13 +43,22 @@ async function setup(
     ['stripe', await source('stripe', ['stripe-secret'])],
     ['github', await source('github', ['gh-secret'])],
   ]);
-  const app = createWebhookRoutes({
-    sources,
-    queue,
-    log,
-    now: () => clock.now(),
-    logger: silentLogger,
-  });
+  const app = new Hono<AppEnv>();
+  app.route(
+    '/',
+    createWebhookIngest({
+      sources,
+      queue,
+      log,
+      now: () => clock.now(),
+      logger: silentLogger,
+      middleware: [requestId()],
+      shuttingDown: () => false,
+      maxBodyBytes: 1024,
+      onError: createErrorHandler(silentLogger),
+    }),
+  );
+  app.route('/', createWebhookRoutes({ log }));
   return { app, queue, log, processed, clock };
 }
 
@@ -169,5 +183,61 @@ describe.each([
       body: ghBody,
     });
     expect(bad.status).toBe(401);
+  });
+});
+
+describe('POST /webhooks/:source body limit', () => {
+  const big = JSON.stringify({ type: 'big', data: 'x'.repeat(2000) });
+
+  it('refuses a declared length over the limit with 413 before reading the body', async () => {
+    const { app, log } = await setup();
+    const res = await app.request('/webhooks/billing', {
+      method: 'POST',
+      headers: { ...standardHeaders(newSecret, 'msg_big', big), 'content-length': '2048' },
+      body: big,
+    });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await log.list({ limit: 10 })).toEqual([]);
+  });
+
+  it('counts a chunked body (no declared length) and refuses it once over the limit', async () => {
+    const { app } = await setup();
+    const chunked = (text: string) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          const bytes = new TextEncoder().encode(text);
+          for (let at = 0; at < bytes.length; at += 300) controller.enqueue(bytes.slice(at, at + 300));
+          controller.close();
+        },
+      });
+    const over = await app.request('/webhooks/billing', {
+      method: 'POST',
+      headers: standardHeaders(newSecret, 'msg_chunked_big', big),
+      body: chunked(big),
+      duplex: 'half',
+    } as RequestInit);
+    expect(over.status).toBe(413);
+    const within = await app.request('/webhooks/billing', {
+      method: 'POST',
+      headers: standardHeaders(newSecret, 'msg_chunked', event),
+      body: chunked(event),
+      duplex: 'half',
+    } as RequestInit);
+    expect(within.status).toBe(202);
+  });
+
+  it('accepts a declared length within the limit', async () => {
+    const { app } = await setup();
+    const res = await app.request('/webhooks/billing', {
+      method: 'POST',
+      headers: {
+        ...standardHeaders(newSecret, 'msg_declared', event),
+        'content-length': String(Buffer.byteLength(event)),
+      },
+      body: event,
+    });
+    expect(res.status).toBe(202);
   });
 });
