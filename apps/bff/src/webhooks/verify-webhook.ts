@@ -42,11 +42,16 @@ const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 function fromBase64(text: string): Uint8Array | undefined {
+  let binary: string;
   try {
-    return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+    binary = atob(text);
   } catch {
     return undefined;
   }
+  // A plain loop: `Uint8Array.from` with a map callback was ~2 % of a delivery's CPU (RESULTS.md).
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) out[i] = binary.charCodeAt(i);
+  return out;
 }
 
 function fromHex(text: string): Uint8Array | undefined {
