@@ -15,6 +15,11 @@ export interface WebhookLog {
     enqueue: () => Promise<EnqueueResult>,
     line: (job: EnqueueResult) => Omit<WebhookLogEntry, 'id' | 'triggered'>,
   ): Promise<EnqueueResult>;
+  /**
+   * Deletes up to `limit` of the oldest lines written before `before` (retention); returns how
+   * many. Stops at the first line written later, so a line from a skewed clock waits its turn.
+   */
+  prune(before: number, limit: number): Promise<number>;
   /** Newest first. */
   list(filter: { source?: string; limit: number }): Promise<WebhookLogEntry[]>;
 }

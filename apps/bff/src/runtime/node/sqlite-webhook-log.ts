@@ -58,6 +58,12 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
     `INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, body_bytes, job_id)
      VALUES (@at, @source, @deliveryId, @outcome, @reason, @eventType, @bodyBytes, @jobId)`,
   );
+  // Ids grow with arrival time, so the oldest lines are the first ids: no index on `at` to pay
+  // for on every delivery.
+  const oldest = db.prepare<[number], { id: number; at: number }>(
+    'SELECT id, at FROM webhook_log ORDER BY id LIMIT ?',
+  );
+  const deleteThrough = db.prepare<[number]>('DELETE FROM webhook_log WHERE id <= ?');
   const all = db.prepare<[number], Row>('SELECT * FROM webhook_log ORDER BY id DESC LIMIT ?');
   const bySource = db.prepare<[string, number], Row>(
     'SELECT * FROM webhook_log WHERE source = ? ORDER BY id DESC LIMIT ?',
@@ -87,6 +93,19 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
     append: (entry) =>
       write(() => {
         insert.run(entry);
+      }),
+    prune: (before, limit) =>
+      write(() => {
+        // The run of oldest lines written before `before`, stopping at the first later one.
+        let through: number | undefined;
+        let n = 0;
+        for (const row of oldest.all(limit)) {
+          if (row.at >= before) break;
+          through = row.id;
+          n += 1;
+        }
+        if (through !== undefined) deleteThrough.run(through);
+        return n;
       }),
     setTriggered: (jobId, triggered) =>
       write(() => {
