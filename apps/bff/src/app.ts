@@ -93,7 +93,12 @@ export interface SecurityDeps extends OriginPolicy {
    * ones (so operators behind one NAT do not share a budget, and a flood without a session is cut
    * off by address).
    */
-  limits: { perIpPerMinute: number; perSessionPerMinute: number };
+  limits: {
+    perIpPerMinute: number;
+    perSessionPerMinute: number;
+    /** Inbound webhook deliveries per sending address (6,000 a minute when unset). */
+    webhookPerIpPerMinute?: number;
+  };
 }
 
 export interface AppDeps {
@@ -407,6 +412,16 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       logger,
       // A request id, the trace and HTTP metrics, and a log line, as every other route gets.
       middleware: [requestId(), telemetry.middleware, requestLog(logger, now)],
+      // Per sending address, ahead of the signature check: a flood of forged deliveries is cut off
+      // before it costs an HMAC and a rejected line in the webhook log each.
+      rateLimit: rateLimit({
+        name: 'webhook',
+        points: security.limits.webhookPerIpPerMinute ?? 6_000,
+        durationSec: 60,
+        logger,
+        subject: 'from this address',
+        key: (c) => security.clientIp(c),
+      }),
       shuttingDown: () => shuttingDown,
       onError: createErrorHandler(logger),
     });

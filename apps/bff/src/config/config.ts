@@ -68,6 +68,13 @@ const EnvSchema = z.object({
     z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'use IPs or CIDR ranges'),
   ).default([]),
   SWITCHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Inbound webhook deliveries per minute per sending address (refused with 429 beyond). */
+  SWITCHBOARD_WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(6_000),
   SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE: z.coerce
     .number()
     .int()
@@ -139,6 +146,8 @@ export type Config = {
     trustedProxies: string[];
     ratePerMinute: number;
     sessionRatePerMinute: number;
+    /** Inbound webhook deliveries per minute per sending address. */
+    webhookRatePerMinute: number;
   };
   sessions: { idleMs: number; absoluteMs: number; reuseGraceMs: number };
   /** `metricsToken` is a secret: never log it. */
@@ -232,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       trustedProxies: e.SWITCHBOARD_TRUSTED_PROXIES,
       ratePerMinute: e.SWITCHBOARD_RATE_LIMIT_PER_MINUTE,
       sessionRatePerMinute: e.SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE,
+      webhookRatePerMinute: e.SWITCHBOARD_WEBHOOK_RATE_LIMIT_PER_MINUTE,
     },
     sessions: {
       idleMs: e.SWITCHBOARD_SESSION_IDLE_MINUTES * 60_000,

@@ -6,6 +6,7 @@ import { requestId } from 'hono/request-id';
 import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../http/app-env';
 import { createErrorHandler } from '../http/errors';
+import { rateLimit } from '../security/rate-limit';
 import { silentLogger } from '../http/logger';
 import { createJobQueue } from '../queue/job-queue';
 import { createManualClock } from '../resilience/clock';
@@ -24,6 +25,7 @@ const t0 = Date.UTC(2026, 0, 1);
 async function setup(
   active: string[] = [oldSecret, newSecret],
   makeKey: WebhookKeyFactory = webCryptoWebhookKey,
+  perMinute = 1000,
 ) {
   const clock = createManualClock(t0);
   const db = openDatabase(':memory:');
@@ -55,6 +57,13 @@ async function setup(
       middleware: [requestId()],
       shuttingDown: () => false,
       maxBodyBytes: 1024,
+      rateLimit: rateLimit({
+        name: 'webhook',
+        points: perMinute,
+        durationSec: 60,
+        logger: silentLogger,
+        key: () => '192.0.2.1',
+      }),
       onError: createErrorHandler(silentLogger),
     }),
   );
@@ -239,5 +248,23 @@ describe('POST /webhooks/:source body limit', () => {
       body: event,
     });
     expect(res.status).toBe(202);
+  });
+});
+
+describe('POST /webhooks/:source rate limit', () => {
+  it('refuses deliveries past the per-address limit with 429 before checking or logging them', async () => {
+    const { app, log } = await setup(undefined, undefined, 2);
+    const post = (id: string) =>
+      app.request('/webhooks/billing', {
+        method: 'POST',
+        headers: standardHeaders(newSecret, id, event),
+        body: event,
+      });
+    expect((await post('r1')).status).toBe(202);
+    expect((await post('r2')).status).toBe(202);
+    const refused = await post('r3');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect((await log.list({ limit: 10 })).map((e) => e.deliveryId)).toEqual(['r2', 'r1']);
   });
 });

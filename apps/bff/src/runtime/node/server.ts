@@ -267,6 +267,7 @@ export async function startServer(
       limits: {
         perIpPerMinute: config.security.ratePerMinute,
         perSessionPerMinute: config.security.sessionRatePerMinute,
+        webhookPerIpPerMinute: config.security.webhookRatePerMinute,
       },
     },
     transport: undici.transport,
