@@ -192,7 +192,10 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   // Inbound webhooks (issue 7) answer from their own lean chain (webhooks/webhook-ingest.ts),
   // registered before the app-wide middleware, which a delivery then never runs. Built below.
   let webhookIngest: Hono<AppEnv> | undefined;
-  app.post('/webhooks/:source', mountWebhookIngest(() => webhookIngest));
+  app.post(
+    '/webhooks/:source',
+    mountWebhookIngest(() => webhookIngest),
+  );
   app.use('*', requestId());
   app.use('*', securityHeaders({ isTls: security.isTls }));
   app.use('*', async function closeConnectionsWhileDraining(c, next) {

@@ -46,9 +46,11 @@ describe('job retention', () => {
     await queue.runDue();
 
     const retention = createRetention({
-      targets: [{ name: 'jobs', retentionMs: 24 * hour, prune: store.pruneSettled }],
+      targets: [
+        { name: 'jobs', retentionMs: 24 * hour, prune: (b, l) => store.pruneSettled(b, l) },
+      ],
       intervalMs: 60_000,
-      now: clock.now,
+      now: () => clock.now(),
       logger: silentLogger,
     });
     expect(await retention.runOnce()).toEqual({ jobs: 2 });
@@ -78,7 +80,7 @@ describe('job retention', () => {
       targets: [target],
       intervalMs: 60_000,
       batchSize: 3,
-      now: clock.now,
+      now: () => clock.now(),
       logger: silentLogger,
     });
     expect(await retention.runOnce()).toEqual({ jobs: 7 });
@@ -100,7 +102,7 @@ describe('job retention', () => {
       ],
       intervalMs: 60_000,
       now: () => t0,
-      logger: logger as typeof silentLogger,
+      logger,
     });
     expect(await retention.runOnce()).toEqual({ broken: 0, fine: 2 });
     expect(warned).toMatchObject([{ target: 'broken', err: 'Error: disk I/O error' }]);

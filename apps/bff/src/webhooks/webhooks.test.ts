@@ -217,7 +217,8 @@ describe('POST /webhooks/:source body limit', () => {
       new ReadableStream<Uint8Array>({
         start(controller) {
           const bytes = new TextEncoder().encode(text);
-          for (let at = 0; at < bytes.length; at += 300) controller.enqueue(bytes.slice(at, at + 300));
+          for (let at = 0; at < bytes.length; at += 300)
+            controller.enqueue(bytes.slice(at, at + 300));
           controller.close();
         },
       });
@@ -226,14 +227,14 @@ describe('POST /webhooks/:source body limit', () => {
       headers: standardHeaders(newSecret, 'msg_chunked_big', big),
       body: chunked(big),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(over.status).toBe(413);
     const within = await app.request('/webhooks/billing', {
       method: 'POST',
       headers: standardHeaders(newSecret, 'msg_chunked', event),
       body: chunked(event),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(within.status).toBe(202);
   });
 

@@ -219,19 +219,27 @@ export async function startServer(
   // Bounded storage: settled jobs, finished runs, old log lines and expired keys, in small batches.
   const retention = createRetention({
     targets: [
-      { name: 'jobs', retentionMs: config.retention.jobsMs, prune: jobStore.pruneSettled },
+      {
+        name: 'jobs',
+        retentionMs: config.retention.jobsMs,
+        prune: (before, limit) => jobStore.pruneSettled(before, limit),
+      },
       {
         name: 'flowRuns',
         retentionMs: config.retention.flowRunsMs,
-        prune: jobs.flowStore.pruneFinished,
+        prune: (before, limit) => jobs.flowStore.pruneFinished(before, limit),
       },
       {
         name: 'webhookLog',
         retentionMs: config.retention.webhookLogMs,
-        prune: jobs.webhookLog.prune,
+        prune: (before, limit) => jobs.webhookLog.prune(before, limit),
       },
       // Expired is the retention: `before` is now.
-      { name: 'idempotencyKeys', retentionMs: 0, prune: idempotencyStore.prune },
+      {
+        name: 'idempotencyKeys',
+        retentionMs: 0,
+        prune: (now, limit) => idempotencyStore.prune(now, limit),
+      },
     ],
     intervalMs: config.retention.intervalMs,
     now: Date.now,
