@@ -1,6 +1,6 @@
 // createApp(deps): the whole BFF as one Hono app plus its lifecycle. No runtime-specific imports here.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { createAdminRoutes } from './auth/admin.routes';
 import type { AuthServices } from './auth/auth-services';
 import { createAuthRoutes } from './auth/auth.routes';
@@ -63,6 +63,7 @@ import type { Queue } from './queue/queue';
 import { createQueueRoutes } from './queue/queue.routes';
 import type { WebhookLog } from './webhooks/webhook-log';
 import { createWebhookProcessor } from './webhooks/webhook-processor';
+import { createWebhookIngest, mountWebhookIngest } from './webhooks/webhook-ingest';
 import { createFlowEngine, type FlowEngine } from './flows/flow-engine';
 import type { FlowStore } from './flows/flow-store';
 import { createFlowRoutes } from './flows/flows.routes';
@@ -98,7 +99,12 @@ export interface SecurityDeps extends OriginPolicy {
    * ones (so operators behind one NAT do not share a budget, and a flood without a session is cut
    * off by address).
    */
-  limits: { perIpPerMinute: number; perSessionPerMinute: number };
+  limits: {
+    perIpPerMinute: number;
+    perSessionPerMinute: number;
+    /** Inbound webhook deliveries per sending address (6,000 a minute when unset). */
+    webhookPerIpPerMinute?: number;
+  };
 }
 
 export interface AppDeps {
@@ -193,6 +199,13 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   let shuttingDown = false;
 
   const app = new OpenAPIHono<AppEnv>();
+  // Inbound webhooks (issue 7) answer from their own lean chain (webhooks/webhook-ingest.ts),
+  // registered before the app-wide middleware, which a delivery then never runs. Built below.
+  let webhookIngest: Hono<AppEnv> | undefined;
+  app.post(
+    '/webhooks/:source',
+    mountWebhookIngest(() => webhookIngest),
+  );
   app.use('*', requestId());
   app.use('*', securityHeaders({ isTls: security.isTls }));
   app.use('*', async function closeConnectionsWhileDraining(c, next) {
@@ -405,16 +418,28 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     app.route('/', createQueueRoutes({ queue: jobs.queue, audit: auth.audit }));
     if (flows && jobs.flowStore)
       app.route('/', createFlowRoutes({ engine: flows, store: jobs.flowStore }));
-    app.route(
-      '/',
-      createWebhookRoutes({
-        sources: jobs.webhookSources,
-        queue: jobs.queue,
-        log: jobs.webhookLog,
-        now: Date.now,
+    webhookIngest = createWebhookIngest({
+      sources: jobs.webhookSources,
+      queue: jobs.queue,
+      log: jobs.webhookLog,
+      now: Date.now,
+      logger,
+      // A request id, the trace and HTTP metrics, and a log line, as every other route gets.
+      middleware: [requestId(), telemetry.middleware, requestLog(logger, now)],
+      // Per sending address, ahead of the signature check: a flood of forged deliveries is cut off
+      // before it costs an HMAC and a rejected line in the webhook log each.
+      rateLimit: rateLimit({
+        name: 'webhook',
+        points: security.limits.webhookPerIpPerMinute ?? 6_000,
+        durationSec: 60,
         logger,
+        subject: 'from this address',
+        key: (c) => security.clientIp(c),
       }),
-    );
+      shuttingDown: () => shuttingDown,
+      onError: createErrorHandler(logger),
+    });
+    app.route('/', createWebhookRoutes({ log: jobs.webhookLog }));
   }
   if (deps.sandbox)
     app.route('/', createSandboxRoutes(deps.sandbox.controls, traffic ? { traffic } : {}));

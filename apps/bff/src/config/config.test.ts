@@ -33,4 +33,28 @@ describe('loadConfig', () => {
     expect(message).toContain('SWITCHBOARD_SANDBOX="maybe": use on or off');
     expect(message).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  it('reads the retention of settled jobs, finished runs and the webhook log, a week by default', () => {
+    const week = 168 * 3600_000;
+    expect(loadConfig({}).retention).toEqual({
+      jobsMs: week,
+      flowRunsMs: week,
+      webhookLogMs: week,
+      intervalMs: 300_000,
+    });
+    expect(
+      loadConfig({
+        SWITCHBOARD_JOB_RETENTION_HOURS: '720',
+        SWITCHBOARD_FLOW_RUN_RETENTION_HOURS: '24',
+        SWITCHBOARD_WEBHOOK_LOG_RETENTION_HOURS: '48',
+        SWITCHBOARD_RETENTION_INTERVAL_SECONDS: '60',
+      }).retention,
+    ).toEqual({
+      jobsMs: 720 * 3600_000,
+      flowRunsMs: 24 * 3600_000,
+      webhookLogMs: 48 * 3600_000,
+      intervalMs: 60_000,
+    });
+    expect(() => loadConfig({ SWITCHBOARD_JOB_RETENTION_HOURS: '0' })).toThrow(ConfigError);
+  });
 });

@@ -45,6 +45,16 @@ const EnvSchema = z.object({
   SWITCHBOARD_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** How long a worker's claim on a job holds before another may take it (a crashed worker's jobs wait this long). */
   SWITCHBOARD_QUEUE_LEASE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /**
+   * Retention (issue 7): succeeded and discarded jobs, finished flow runs and webhook log lines
+   * are deleted once older than this many hours; dead letters and work under way never are. Keep
+   * jobs longer than your webhook providers redeliver: a delivery id is deduplicated by its job.
+   */
+  SWITCHBOARD_JOB_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
+  SWITCHBOARD_FLOW_RUN_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
+  SWITCHBOARD_WEBHOOK_LOG_RETENTION_HOURS: z.coerce.number().int().min(1).max(87_600).default(168),
+  /** How often old records (and expired idempotency keys) are pruned, in small batches. */
+  SWITCHBOARD_RETENTION_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Path to the catalog file (YAML or JSON); unset in sandbox mode means the sandbox's own catalog. */
   SWITCHBOARD_CONFIG: z.string().min(1).optional(),
   /** SQLite files, signing keys: everything the embedded default persists. */
@@ -58,6 +68,13 @@ const EnvSchema = z.object({
     z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'use IPs or CIDR ranges'),
   ).default([]),
   SWITCHBOARD_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /** Inbound webhook deliveries per minute per sending address (refused with 429 beyond). */
+  SWITCHBOARD_WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000_000)
+    .default(6_000),
   SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE: z.coerce
     .number()
     .int()
@@ -117,6 +134,8 @@ export type Config = {
   shutdownGraceMs: number;
   /** The queue's job lease: how long until a job held by a dead worker runs again. */
   queueLeaseMs: number;
+  /** How long settled jobs, finished flow runs and webhook log lines are kept, and the prune period. */
+  retention: { jobsMs: number; flowRunsMs: number; webhookLogMs: number; intervalMs: number };
   /** The catalog file to load with `loadCatalogFile`, when one is configured. */
   configFile: string | undefined;
   dataDir: string;
@@ -127,6 +146,8 @@ export type Config = {
     trustedProxies: string[];
     ratePerMinute: number;
     sessionRatePerMinute: number;
+    /** Inbound webhook deliveries per minute per sending address. */
+    webhookRatePerMinute: number;
   };
   sessions: { idleMs: number; absoluteMs: number; reuseGraceMs: number };
   /** `metricsToken` is a secret: never log it. */
@@ -206,6 +227,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
     queueLeaseMs: e.SWITCHBOARD_QUEUE_LEASE_MS,
+    retention: {
+      jobsMs: e.SWITCHBOARD_JOB_RETENTION_HOURS * 3600_000,
+      flowRunsMs: e.SWITCHBOARD_FLOW_RUN_RETENTION_HOURS * 3600_000,
+      webhookLogMs: e.SWITCHBOARD_WEBHOOK_LOG_RETENTION_HOURS * 3600_000,
+      intervalMs: e.SWITCHBOARD_RETENTION_INTERVAL_SECONDS * 1000,
+    },
     configFile: e.SWITCHBOARD_CONFIG,
     dataDir: e.SWITCHBOARD_DATA_DIR,
     adminPassword: e.SWITCHBOARD_ADMIN_PASSWORD,
@@ -214,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       trustedProxies: e.SWITCHBOARD_TRUSTED_PROXIES,
       ratePerMinute: e.SWITCHBOARD_RATE_LIMIT_PER_MINUTE,
       sessionRatePerMinute: e.SWITCHBOARD_SESSION_RATE_LIMIT_PER_MINUTE,
+      webhookRatePerMinute: e.SWITCHBOARD_WEBHOOK_RATE_LIMIT_PER_MINUTE,
     },
     sessions: {
       idleMs: e.SWITCHBOARD_SESSION_IDLE_MINUTES * 60_000,

@@ -26,6 +26,11 @@ export interface FlowStore {
    * Runs still under way (running or compensating) created before `before`, oldest first, after
    * the run `after` (the last of the previous page).
    */
+  /**
+   * Deletes up to `limit` finished runs (succeeded, failed or compensated) created and last
+   * changed before `before` (retention); returns how many. Runs under way are never pruned.
+   */
+  pruneFinished(before: number, limit: number): Promise<number>;
   unfinished(
     before: number,
     after: { createdAt: number; id: string } | undefined,

@@ -30,6 +30,6 @@ export interface IdempotencyStore {
   complete(scope: string, key: string, response: StoredResponse, expiresAt: number): Promise<void>;
   /** Forgets the key (the handler failed in a way worth retrying). */
   release(scope: string, key: string): Promise<void>;
-  /** Deletes expired records; returns how many. */
-  prune(now: number): Promise<number>;
+  /** Deletes expired records (at most `limit` when given); returns how many. */
+  prune(now: number, limit?: number): Promise<number>;
 }

@@ -68,6 +68,11 @@ export interface JobStore {
   requeue(ids: string[], now: number): Promise<string[]>;
   setPayload(id: string, payload: unknown, now: number): Promise<Job | undefined>;
   discard(ids: string[], reason: string, now: number): Promise<string[]>;
+  /**
+   * Deletes up to `limit` succeeded or discarded jobs last changed before `before` (retention);
+   * returns how many. Queued, running and dead jobs are never pruned.
+   */
+  pruneSettled(before: number, limit: number): Promise<number>;
 }
 
 /** `integration/operation/errorKind`: how dead letters group into issues. */

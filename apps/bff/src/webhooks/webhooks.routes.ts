@@ -1,5 +1,6 @@
 // Inbound webhooks: verified on the raw body, deduplicated by delivery id, queued, acknowledged fast.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Handler } from 'hono';
 import type { WebhookSourceConfig } from '@switchboard/shared/catalog';
 import { WebhookLogSchema, type WebhookRejection } from '@switchboard/shared/queue';
 import { NameSchema } from '@switchboard/shared/upstreams';
@@ -7,7 +8,7 @@ import type { AppEnv } from '../http/app-env';
 import { errorResponse, validationHook } from '../http/errors';
 import type { Logger } from '../http/logger';
 import { errorContent, jsonContent } from '../http/openapi';
-import type { Queue } from '../queue/queue';
+import type { EnqueueResult, Queue } from '../queue/queue';
 import { verifyWebhook, type WebhookKey } from './verify-webhook';
 import type { WebhookLog } from './webhook-log';
 
@@ -54,12 +55,14 @@ const getLog = createRoute({
   },
 });
 
-export function createWebhookRoutes(deps: WebhookRoutesDeps) {
+/**
+ * `POST /webhooks/:source`: verify, dedupe, enqueue, log, answer. Mounted by `createWebhookIngest`
+ * (webhook-ingest.ts) behind its own lean middleware chain.
+ */
+export function receiveWebhookHandler(deps: WebhookRoutesDeps): Handler<AppEnv> {
   const { sources, queue, log, logger } = deps;
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  app.post('/webhooks/:source', async function receiveWebhook(c) {
-    const source = c.req.param('source');
+  return async function receiveWebhook(c) {
+    const source = c.req.param('source') ?? '';
     const body = new Uint8Array(await c.req.arrayBuffer());
     const at = deps.now();
     const entry = { at, source, bodyBytes: body.length, eventType: null, jobId: null };
@@ -89,26 +92,36 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps) {
     if (!verdict.ok) return reject(verdict.reason, verdict.deliveryId);
 
     const deliveryId = verdict.deliveryId;
-    const job = await queue.enqueue({
-      type: webhookJobType,
-      payload: { source, deliveryId, eventType: verdict.eventType, event: verdict.event },
-      // The delivery id makes a redelivery the same job: processed once, acknowledged again.
-      ...(deliveryId !== null && { idempotencyKey: `${source}:${deliveryId}` }),
-      integration: `webhook-${source}`,
-      operation: verdict.eventType ?? 'event',
-    });
-    const outcome = job.created ? 'accepted' : 'duplicate';
-    await log.append({
-      ...entry,
-      deliveryId,
-      outcome,
-      reason: null,
-      eventType: verdict.eventType,
-      jobId: job.id,
-    });
+    const outcomeOf = (job: EnqueueResult) => (job.created ? 'accepted' : 'duplicate');
+    // The job and its log line are made durable together (one commit for the embedded store).
+    const job = await log.appendEnqueued(
+      () =>
+        queue.enqueue({
+          type: webhookJobType,
+          payload: { source, deliveryId, eventType: verdict.eventType, event: verdict.event },
+          // The delivery id makes a redelivery the same job: processed once, acknowledged again.
+          ...(deliveryId !== null && { idempotencyKey: `${source}:${deliveryId}` }),
+          integration: `webhook-${source}`,
+          operation: verdict.eventType ?? 'event',
+        }),
+      (enqueued) => ({
+        ...entry,
+        deliveryId,
+        outcome: outcomeOf(enqueued),
+        reason: null,
+        eventType: verdict.eventType,
+        jobId: enqueued.id,
+      }),
+    );
+    const outcome = outcomeOf(job);
     return c.json({ status: outcome, jobId: job.id }, job.created ? 202 : 200);
-  });
+  };
+}
 
+/** `GET /api/webhooks/log`, behind the app-wide chain (session, roles) like every `/api` route. */
+export function createWebhookRoutes(deps: Pick<WebhookRoutesDeps, 'log'>) {
+  const { log } = deps;
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   return app.openapi(getLog, async (c) => {
     const { source, limit } = c.req.valid('query');
     return c.json({ items: await log.list({ ...(source && { source }), limit }) }, 200);

@@ -44,6 +44,8 @@ import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteJobStore, openQueueDatabase } from './sqlite-queue';
 import { createSqliteWebhookLog } from './sqlite-webhook-log';
 import { createSqliteFlowStore } from './sqlite-flow-store';
+import { createRetention } from '../../queue/retention';
+import { nodeWebhookKey } from './node-hmac-key';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -201,12 +203,14 @@ export async function startServer(
     const keys = await importWebhookKeys(
       webhook.scheme,
       webhook.secretsEnv.map((name) => secrets.get(name)),
+      nodeWebhookKey,
     );
     webhookSources.set(source, { config: webhook, keys });
   }
+  const jobStore = createSqliteJobStore(queueDb);
   const jobs = {
     queue: createJobQueue({
-      store: createSqliteJobStore(queueDb),
+      store: jobStore,
       clock: { now: () => Date.now(), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
       logger,
       leaseMs: config.queueLeaseMs,
@@ -219,13 +223,38 @@ export async function startServer(
     // Main database (synchronous=NORMAL): run states; the work itself is in queue.db (decision 013).
     flowStore: createSqliteFlowStore(db),
   };
+  // Bounded storage: settled jobs, finished runs, old log lines and expired keys, in small batches.
+  const retention = createRetention({
+    targets: [
+      {
+        name: 'jobs',
+        retentionMs: config.retention.jobsMs,
+        prune: (before, limit) => jobStore.pruneSettled(before, limit),
+      },
+      {
+        name: 'flowRuns',
+        retentionMs: config.retention.flowRunsMs,
+        prune: (before, limit) => jobs.flowStore.pruneFinished(before, limit),
+      },
+      {
+        name: 'webhookLog',
+        retentionMs: config.retention.webhookLogMs,
+        prune: (before, limit) => jobs.webhookLog.prune(before, limit),
+      },
+      // Expired is the retention: `before` is now.
+      {
+        name: 'idempotencyKeys',
+        retentionMs: 0,
+        prune: (now, limit) => idempotencyStore.prune(now, limit),
+      },
+    ],
+    intervalMs: config.retention.intervalMs,
+    now: Date.now,
+    logger,
+  });
+  retention.start();
   // --- end of the queue block ---------------------------------------------------------------------
   const pruneSessions = setInterval(() => {
-    idempotencyStore
-      .prune(Date.now())
-      .catch((err: unknown) =>
-        logger.warn({ err: String(err) }, 'pruning idempotency keys failed'),
-      );
     auth.sessions
       .prune()
       .catch((err: unknown) => logger.warn({ err: String(err) }, 'pruning ended sessions failed'));
@@ -253,6 +282,7 @@ export async function startServer(
       limits: {
         perIpPerMinute: config.security.ratePerMinute,
         perSessionPerMinute: config.security.sessionRatePerMinute,
+        webhookPerIpPerMinute: config.security.webhookRatePerMinute,
       },
     },
     transport: undici.transport,
@@ -355,6 +385,8 @@ export async function startServer(
       await stopped;
       await Promise.all([sandbox?.close(), undici.close()]);
       clearInterval(pruneSessions);
+      // A prune under way finishes its batch before the databases close.
+      await retention.stop();
       db.close();
       queueDb.close();
     })());

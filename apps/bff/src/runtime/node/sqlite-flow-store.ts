@@ -50,6 +50,16 @@ export function createSqliteFlowStore(db: SqliteDatabase): FlowStore {
          AND (@createdAt IS NULL OR created_at < @createdAt OR (created_at = @createdAt AND id < @id))
        ORDER BY created_at DESC, id DESC LIMIT @limit`,
     ),
+    // Per status, so each walks flow_runs_status by creation time and stops at the limit.
+    pruneFinished: db.prepare<{ before: number; limit: number }>(
+      `DELETE FROM flow_runs WHERE rowid IN (
+         SELECT rowid FROM flow_runs WHERE status = 'succeeded' AND created_at < @before AND updated_at < @before
+         UNION ALL
+         SELECT rowid FROM flow_runs WHERE status = 'failed' AND created_at < @before AND updated_at < @before
+         UNION ALL
+         SELECT rowid FROM flow_runs WHERE status = 'compensated' AND created_at < @before AND updated_at < @before
+         LIMIT @limit)`,
+    ),
     unfinished: db.prepare<{ before: number; createdAt: number; id: string; limit: number }, Row>(
       `SELECT doc FROM flow_runs WHERE status IN ('running', 'compensating') AND created_at < @before
          AND (created_at > @createdAt OR (created_at = @createdAt AND id > @id))
@@ -95,6 +105,7 @@ export function createSqliteFlowStore(db: SqliteDatabase): FlowStore {
           limit,
         })
         .map((row) => FlowRunSchema.parse(JSON.parse(row.doc) as unknown)),
+    pruneFinished: (before, limit) => q.pruneFinished.run({ before, limit }).changes,
     unfinished: (before, after, limit) =>
       q.unfinished
         .all({ before, createdAt: after?.createdAt ?? -1, id: after?.id ?? '', limit })

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from './sqlite';
-import { groupCommit } from './sqlite-group-commit';
+import { groupCommit, writeAfter } from './sqlite-group-commit';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -73,5 +73,58 @@ describe('group commit', () => {
   it('is one committer per connection, shared by every store on it', () => {
     const { db, write } = setup();
     expect(groupCommit(db)).toBe(write);
+  });
+
+  describe('writeAfter', () => {
+    it("runs the second write in the first one's transaction, given its result", async () => {
+      const { db, write, insert, seenByOther } = setup();
+      const seenDuringSecond: string[][] = [];
+      const [first, second] = await writeAfter(
+        db,
+        () => write(() => (insert.run('job'), 'job')),
+        (job: string) => {
+          insert.run(`${job}-log`);
+          seenDuringSecond.push(seenByOther());
+          return 'logged';
+        },
+        (raw) => String(raw),
+      );
+      expect([first, second]).toEqual(['job', 'logged']);
+      expect(seenDuringSecond).toEqual([[]]);
+      expect(seenByOther()).toEqual(['job', 'job-log']);
+    });
+
+    it('does not run the second write when the first fails', async () => {
+      const { db, write, insert, seenByOther } = setup();
+      await write(() => insert.run('a'));
+      let ran = false;
+      await expect(
+        writeAfter(
+          db,
+          () => write(() => insert.run('a')), // UNIQUE violation
+          () => (ran = true),
+          (raw) => raw,
+        ),
+      ).rejects.toThrow(/UNIQUE/);
+      expect(ran).toBe(false);
+      expect(seenByOther()).toEqual(['a']);
+    });
+
+    it('falls back to a second commit when the first asked for no write before awaiting', async () => {
+      const { db, write, insert, seenByOther } = setup();
+      const [first] = await writeAfter(
+        db,
+        async () => {
+          await Promise.resolve();
+          return write(() => (insert.run('late'), 'late'));
+        },
+        (value: string) => insert.run(`${value}-log`),
+        () => {
+          throw new Error('not joined, so never asked to check a raw result');
+        },
+      );
+      expect(first).toBe('late');
+      expect(seenByOther()).toEqual(['late', 'late-log']);
+    });
   });
 });

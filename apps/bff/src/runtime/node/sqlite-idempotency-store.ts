@@ -50,6 +50,10 @@ export function createSqliteIdempotencyStore(db: SqliteDatabase): IdempotencySto
       'DELETE FROM idempotency_keys WHERE scope = ? AND key = ?',
     ),
     prune: db.prepare<[number]>('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
+    pruneSome: db.prepare<[number, number]>(
+      `DELETE FROM idempotency_keys WHERE rowid IN
+         (SELECT rowid FROM idempotency_keys WHERE expires_at <= ? LIMIT ?)`,
+    ),
   };
   const begin = db.transaction(
     (scope: string, key: string, fingerprint: string, now: number, expiresAt: number) => {
@@ -85,7 +89,8 @@ export function createSqliteIdempotencyStore(db: SqliteDatabase): IdempotencySto
     release(scope, key) {
       q.release.run(scope, key);
     },
-    prune: (now) => q.prune.run(now).changes,
+    prune: (now, limit) =>
+      (limit === undefined ? q.prune.run(now) : q.pruneSome.run(now, limit)).changes,
   };
   return asyncPort(store);
 }

@@ -60,6 +60,9 @@ CREATE INDEX IF NOT EXISTS jobs_due ON jobs (type, status, run_at);
 CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (status, dead_at);
 -- Claims walk this in claim order and stop at their limit (added after jobs_due; additive).
 CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (type, status, priority DESC, run_at, created_at);
+-- Retention finds settled jobs oldest first (partial: no entry while a job is queued or running).
+CREATE INDEX IF NOT EXISTS jobs_settled ON jobs (updated_at)
+  WHERE status IN ('succeeded', 'discarded');
 `;
 
 interface JobRow {
@@ -168,6 +171,10 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
          backoff_base_ms, backoff_max_ms, run_at, integration, operation, created_at, updated_at)
        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
+    ),
+    pruneSettled: db.prepare<[number, number]>(
+      `DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_settled
+         WHERE status IN ('succeeded', 'discarded') AND updated_at < ? LIMIT ?)`,
     ),
     byKey: db.prepare<[string, string], { id: string }>(
       'SELECT id FROM jobs WHERE type = ? AND idempotency_key = ?',
@@ -463,5 +470,7 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
       write(() =>
         db.transaction(() => ids.filter((id) => q.discard.run(reason, now, id).changes > 0))(),
       ),
+    // Through the group commit like every write: a batch shares a commit with the turn's ingest.
+    pruneSettled: (before, limit) => write(() => q.pruneSettled.run(before, limit).changes),
   };
 }

@@ -2,7 +2,8 @@
 import { WebhookLogEntrySchema, type WebhookLogEntry } from '@switchboard/shared/queue';
 import type { WebhookLog } from '../../webhooks/webhook-log';
 import type { SqliteDatabase } from './sqlite';
-import { groupCommit } from './sqlite-group-commit';
+import type { EnqueueResult } from '../../queue/queue';
+import { groupCommit, writeAfter } from './sqlite-group-commit';
 import { asyncPort, type Sync } from './sync-port';
 
 const schema = `
@@ -34,6 +35,14 @@ interface Row {
   triggered: string | null;
 }
 
+/** What the job store's insert write returns, checked before the log line is made from it. */
+function asEnqueueResult(raw: unknown): EnqueueResult {
+  const r = raw as Partial<EnqueueResult> | null;
+  if (typeof r?.id !== 'string' || typeof r.created !== 'boolean')
+    throw new Error('the enqueue joined by the webhook log did not return a job id');
+  return { id: r.id, created: r.created };
+}
+
 /** Appends are group-committed with the jobs (sqlite-group-commit.ts).
  * @example const log = createSqliteWebhookLog(openQueueDatabase('.data')); */
 export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
@@ -49,6 +58,12 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
     `INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, body_bytes, job_id)
      VALUES (@at, @source, @deliveryId, @outcome, @reason, @eventType, @bodyBytes, @jobId)`,
   );
+  // Ids grow with arrival time, so the oldest lines are the first ids: no index on `at` to pay
+  // for on every delivery.
+  const oldest = db.prepare<[number], { id: number; at: number }>(
+    'SELECT id, at FROM webhook_log ORDER BY id LIMIT ?',
+  );
+  const deleteThrough = db.prepare<[number]>('DELETE FROM webhook_log WHERE id <= ?');
   const all = db.prepare<[number], Row>('SELECT * FROM webhook_log ORDER BY id DESC LIMIT ?');
   const bySource = db.prepare<[string, number], Row>(
     'SELECT * FROM webhook_log WHERE source = ? ORDER BY id DESC LIMIT ?',
@@ -79,9 +94,34 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
       write(() => {
         insert.run(entry);
       }),
+    prune: (before, limit) =>
+      write(() => {
+        // The run of oldest lines written before `before`, stopping at the first later one.
+        let through: number | undefined;
+        let n = 0;
+        for (const row of oldest.all(limit)) {
+          if (row.at >= before) break;
+          through = row.id;
+          n += 1;
+        }
+        if (through !== undefined) deleteThrough.run(through);
+        return n;
+      }),
     setTriggered: (jobId, triggered) =>
       write(() => {
         setTriggered.run(triggered, jobId);
       }),
+    // The log lives in queue.db: the job's insert and its log line share one transaction.
+    appendEnqueued: async (enqueue, line) => {
+      const [job] = await writeAfter(
+        db,
+        enqueue,
+        (result) => {
+          insert.run(line(result));
+        },
+        asEnqueueResult,
+      );
+      return job;
+    },
   };
 }
