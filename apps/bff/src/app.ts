@@ -17,6 +17,7 @@ import type { UpgradeWebSocket } from 'hono/ws';
 import { createEventBus, type EventBus } from './events/event-bus';
 import { createHealthRoutes, type ReadinessCheck } from './health/health.routes';
 import type { AppEnv } from './http/app-env';
+import { createCachedRouter } from './http/cached-router';
 import { createErrorHandler, handleNotFound } from './http/errors';
 import type { Logger } from './http/logger';
 import { requestLog } from './http/request-log';
@@ -182,7 +183,8 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   bus.subscribe(calls.record);
   let shuttingDown = false;
 
-  const app = new OpenAPIHono<AppEnv>();
+  // Routes are fixed once the app serves: each path's match is remembered (http/cached-router).
+  const app = new OpenAPIHono<AppEnv>({ router: createCachedRouter() });
   app.use('*', requestId());
   app.use('*', securityHeaders({ isTls: security.isTls }));
   app.use('*', async function closeConnectionsWhileDraining(c, next) {
