@@ -11,8 +11,7 @@ import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/re
 import type { LoginThrottle } from './security/login-throttle';
 import { bodyLimit } from './security/body-limit';
 import { rateLimit } from './security/rate-limit';
-import { securityHeaders } from './security/security-headers';
-import { requestId } from 'hono/request-id';
+import { securityHeadersHook } from './security/security-headers';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { createEventBus, type EventBus } from './events/event-bus';
 import { createHealthRoutes, type ReadinessCheck } from './health/health.routes';
@@ -20,7 +19,9 @@ import type { AppEnv } from './http/app-env';
 import { createCachedRouter } from './http/cached-router';
 import { createErrorHandler, handleNotFound } from './http/errors';
 import type { Logger } from './http/logger';
-import { requestLog } from './http/request-log';
+import { requestFrame } from './http/request-frame';
+import { assignRequestId } from './http/request-id';
+import { requestLogHook } from './http/request-log';
 import { requireJson } from './http/require-json';
 import { createSampler } from './metrics/sampler';
 import { publishSamples } from './realtime/publish-samples';
@@ -152,6 +153,8 @@ export interface SwitchboardApp {
   stop(): Promise<void>;
 }
 
+const closeConnection = (c: Context<AppEnv>) => c.header('connection', 'close');
+
 /**
  * @example
  * const sb = createApp({ catalog, transport, upgradeWebSocket, logger, now: () => performance.now() });
@@ -185,15 +188,9 @@ export function createApp(deps: AppDeps): SwitchboardApp {
 
   // Routes are fixed once the app serves: each path's match is remembered (http/cached-router).
   const app = new OpenAPIHono<AppEnv>({ router: createCachedRouter() });
-  app.use('*', requestId());
-  app.use('*', securityHeaders({ isTls: security.isTls }));
-  app.use('*', async function closeConnectionsWhileDraining(c, next) {
-    await next();
-    // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
-    if (shuttingDown) c.header('connection', 'close');
-  });
+  const onError = createErrorHandler(logger);
   // --- Telemetry (issue 5): trace context + server span + HTTP metrics per request; bus readers
-  // for upstream metrics and client spans. Before requestLog, whose lines carry the trace id.
+  // for upstream metrics and client spans. Before the request log, whose lines carry the trace id.
   const telemetry = createTelemetry({
     bus,
     clock,
@@ -201,14 +198,27 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     integrations: Object.keys(catalog.integrations),
     ...deps.telemetry,
   });
-  app.use('*', telemetry.middleware);
   // --- end telemetry
-  app.use('*', requestLog(logger, now));
-  const resolveClientIp: MiddlewareHandler<AppEnv> = async (c, next) => {
-    c.set('clientIp', security.clientIp(c));
-    return next();
-  };
-  app.use('*', resolveClientIp);
+  // What every request gets, as one middleware (http/request-frame): the parts in the order they
+  // would nest as middleware; their after-steps run in reverse on the final response.
+  app.use(
+    '*',
+    requestFrame(
+      [
+        assignRequestId,
+        securityHeadersHook({ isTls: security.isTls }),
+        // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
+        () => (shuttingDown ? closeConnection : undefined),
+        telemetry.hook,
+        requestLogHook(logger, now),
+        function resolveClientIp(c) {
+          c.set('clientIp', security.clientIp(c));
+          return undefined;
+        },
+      ],
+      onError,
+    ),
+  );
   const limitAnonymous = rateLimit({
     name: 'ip',
     points: security.limits.perIpPerMinute,
@@ -287,7 +297,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   }
   const queueMetrics = jobs && createQueueMetrics(jobs.queue, deps.telemetry?.metricsRegistry);
   // --- end of the queue block --------------------------------------------------------------------
-  app.onError(createErrorHandler(logger));
+  app.onError(onError);
 
   app.route(
     '/',
