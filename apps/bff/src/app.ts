@@ -49,7 +49,7 @@ import type { Clock } from './resilience/clock';
 import type { Authenticator } from './upstreams/auth';
 import type { HttpTransport } from './upstreams/http-transport';
 import { createUpstreamEngine, type UpstreamEngine } from './upstreams/upstream-engine';
-import { runView } from './views/run-view';
+import { runView, type CallerWatch } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/telemetry';
@@ -109,6 +109,8 @@ export interface AppDeps {
   upgradeWebSocket: UpgradeWebSocket;
   /** Event streams written straight to the runtime's response (Node); a ReadableStream otherwise. */
   openEventStream?: OpenEventStream;
+  /** Learns that a request's caller left without building its AbortSignal (Node); views use it. */
+  watchClient?: (c: Context<AppEnv>) => CallerWatch | undefined;
   logger: Logger;
   /** Monotonic time and waits, for durations and policies. */
   clock: Clock;
@@ -358,7 +360,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   app.use('/api/views/*', compress());
   app.use('/api/integrations', compress());
   app.use('/api/calls', compress());
-  app.route('/', createViewRoutes({ client: engine, now, plans }));
+  app.route('/', createViewRoutes({ client: engine, now, plans, watchClient: deps.watchClient }));
   app.route(
     '/',
     createIntegrationRoutes({

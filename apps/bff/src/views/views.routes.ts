@@ -3,11 +3,12 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
 import { NameSchema, ViewResultSchema, type ViewResult } from '@switchboard/shared/upstreams';
 import { ViewListSchema, type ViewList } from '@switchboard/shared/views';
+import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
 import { jsonContent } from '../http/openapi';
-import { runView, type RunViewDeps } from './run-view';
+import { runView, type CallerWatch, type RunViewDeps } from './run-view';
 import type { ViewPlan } from './view-plan';
 
 const getView = createRoute({
@@ -90,7 +91,13 @@ const matches = (header: string | undefined, etag: string) =>
 
 const ViewParamsSchema = z.object({ name: NameSchema });
 
-export function createViewRoutes(deps: RunViewDeps & { plans: ReadonlyMap<string, ViewPlan> }) {
+export function createViewRoutes(
+  deps: RunViewDeps & {
+    plans: ReadonlyMap<string, ViewPlan>;
+    /** The runtime's cheap way to learn that the caller left; the request's signal otherwise. */
+    watchClient?: ((c: Context<AppEnv>) => CallerWatch | undefined) | undefined;
+  },
+) {
   const listing = listingOf(deps.plans);
   // Declared names that are valid view names need no per-request validation: the check below
   // only runs for a name that names no view (to tell 400 from 404). The route is registered by
@@ -123,7 +130,7 @@ export function createViewRoutes(deps: RunViewDeps & { plans: ReadonlyMap<string
     const result = await runView(
       deps,
       plan,
-      () => c.req.raw.signal,
+      deps.watchClient?.(c) ?? (() => c.req.raw.signal),
       trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
     );
     const etag = etagOf(result);
