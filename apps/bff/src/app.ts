@@ -11,15 +11,17 @@ import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/re
 import type { LoginThrottle } from './security/login-throttle';
 import { bodyLimit } from './security/body-limit';
 import { rateLimit } from './security/rate-limit';
-import { securityHeaders } from './security/security-headers';
-import { requestId } from 'hono/request-id';
+import { securityHeadersHook } from './security/security-headers';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { createEventBus, type EventBus } from './events/event-bus';
 import { createHealthRoutes, type ReadinessCheck } from './health/health.routes';
 import type { AppEnv } from './http/app-env';
+import { createCachedRouter } from './http/cached-router';
 import { createErrorHandler, handleNotFound } from './http/errors';
 import type { Logger } from './http/logger';
-import { requestLog } from './http/request-log';
+import { requestFrame } from './http/request-frame';
+import { assignRequestId } from './http/request-id';
+import { requestLogHook } from './http/request-log';
 import { requireJson } from './http/require-json';
 import { createSampler } from './metrics/sampler';
 import { createQueueSamplePublisher, publishSamples } from './realtime/publish-samples';
@@ -53,7 +55,7 @@ import type { Clock } from './resilience/clock';
 import type { Authenticator } from './upstreams/auth';
 import type { HttpTransport } from './upstreams/http-transport';
 import { createUpstreamEngine, type UpstreamEngine } from './upstreams/upstream-engine';
-import { runView } from './views/run-view';
+import { runView, type CallerWatch } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/telemetry';
@@ -119,6 +121,8 @@ export interface AppDeps {
   upgradeWebSocket: UpgradeWebSocket;
   /** Event streams written straight to the runtime's response (Node); a ReadableStream otherwise. */
   openEventStream?: OpenEventStream;
+  /** Learns that a request's caller left without building its AbortSignal (Node); views use it. */
+  watchClient?: (c: Context<AppEnv>) => CallerWatch | undefined;
   logger: Logger;
   /** Monotonic time and waits, for durations and policies. */
   clock: Clock;
@@ -165,6 +169,8 @@ export interface SwitchboardApp {
   stop(): Promise<void>;
 }
 
+const closeConnection = (c: Context<AppEnv>) => c.header('connection', 'close');
+
 /**
  * @example
  * const sb = createApp({ catalog, transport, upgradeWebSocket, logger, now: () => performance.now() });
@@ -198,7 +204,9 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   bus.subscribe(calls.record);
   let shuttingDown = false;
 
-  const app = new OpenAPIHono<AppEnv>();
+  // Routes are fixed once the app serves: each path's match is remembered (http/cached-router).
+  const app = new OpenAPIHono<AppEnv>({ router: createCachedRouter() });
+  const onError = createErrorHandler(logger);
   // Inbound webhooks (issue 7) answer from their own lean chain (webhooks/webhook-ingest.ts),
   // registered before the app-wide middleware, which a delivery then never runs. Built below.
   let webhookIngest: Hono<AppEnv> | undefined;
@@ -206,15 +214,8 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     '/webhooks/:source',
     mountWebhookIngest(() => webhookIngest),
   );
-  app.use('*', requestId());
-  app.use('*', securityHeaders({ isTls: security.isTls }));
-  app.use('*', async function closeConnectionsWhileDraining(c, next) {
-    await next();
-    // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
-    if (shuttingDown) c.header('connection', 'close');
-  });
   // --- Telemetry (issue 5): trace context + server span + HTTP metrics per request; bus readers
-  // for upstream metrics and client spans. Before requestLog, whose lines carry the trace id.
+  // for upstream metrics and client spans. Before the request log, whose lines carry the trace id.
   const telemetry = createTelemetry({
     bus,
     clock,
@@ -222,14 +223,27 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     integrations: Object.keys(catalog.integrations),
     ...deps.telemetry,
   });
-  app.use('*', telemetry.middleware);
   // --- end telemetry
-  app.use('*', requestLog(logger, now));
-  const resolveClientIp: MiddlewareHandler<AppEnv> = async (c, next) => {
-    c.set('clientIp', security.clientIp(c));
-    return next();
-  };
-  app.use('*', resolveClientIp);
+  // What every request gets, as one middleware (http/request-frame): the parts in the order they
+  // would nest as middleware; their after-steps run in reverse on the final response.
+  app.use(
+    '*',
+    requestFrame(
+      [
+        assignRequestId,
+        securityHeadersHook({ isTls: security.isTls }),
+        // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
+        () => (shuttingDown ? closeConnection : undefined),
+        telemetry.hook,
+        requestLogHook(logger, now),
+        function resolveClientIp(c) {
+          c.set('clientIp', security.clientIp(c));
+          return undefined;
+        },
+      ],
+      onError,
+    ),
+  );
   const limitAnonymous = rateLimit({
     name: 'ip',
     points: security.limits.perIpPerMinute,
@@ -308,7 +322,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   }
   const queueMetrics = jobs && createQueueMetrics(jobs.queue, deps.telemetry?.metricsRegistry);
   // --- end of the queue block --------------------------------------------------------------------
-  app.onError(createErrorHandler(logger));
+  app.onError(onError);
 
   app.route(
     '/',
@@ -369,7 +383,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   app.use('/api/views/*', compress());
   app.use('/api/integrations', compress());
   app.use('/api/calls', compress());
-  app.route('/', createViewRoutes({ client: engine, now, plans }));
+  app.route('/', createViewRoutes({ client: engine, now, plans, watchClient: deps.watchClient }));
   app.route(
     '/',
     createIntegrationRoutes({
@@ -425,7 +439,9 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       now: Date.now,
       logger,
       // A request id, the trace and HTTP metrics, and a log line, as every other route gets.
-      middleware: [requestId(), telemetry.middleware, requestLog(logger, now)],
+      middleware: [
+        requestFrame([assignRequestId, telemetry.hook, requestLogHook(logger, now)], onError),
+      ],
       // Per sending address, ahead of the signature check: a flood of forged deliveries is cut off
       // before it costs an HMAC and a rejected line in the webhook log each.
       rateLimit: rateLimit({
@@ -437,7 +453,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
         key: (c) => security.clientIp(c),
       }),
       shuttingDown: () => shuttingDown,
-      onError: createErrorHandler(logger),
+      onError,
     });
     app.route('/', createWebhookRoutes({ log: jobs.webhookLog }));
   }

@@ -1,6 +1,7 @@
 // Browser-facing hardening headers on every response: a strict CSP, no sniffing, no framing, HSTS over TLS.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/app-env';
+import type { RequestHook } from '../http/request-frame';
 
 export interface SecurityHeadersOptions {
   /**
@@ -63,13 +64,30 @@ const permissionsPolicy = [
  * app.use('*', securityHeaders({ isTls: createIsTls({ trustedProxies, remoteAddress }) }));
  */
 export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHandler<AppEnv> {
+  const setMissing = createSecurityHeaderSetter(options);
+  return async function setSecurityHeaders(c, next) {
+    await next();
+    setMissing(c);
+  };
+}
+
+/**
+ * The same as a part of the request frame (`http/request-frame`): nothing before the handlers,
+ * the headers after them.
+ */
+export function securityHeadersHook(options: SecurityHeadersOptions): RequestHook {
+  const setMissing = createSecurityHeaderSetter(options);
+  return () => setMissing;
+}
+
+function createSecurityHeaderSetter(options: SecurityHeadersOptions): (c: Context) => void {
   const maxAge = options.hstsMaxAgeSec ?? 31_536_000;
   if (!Number.isInteger(maxAge) || maxAge < 0)
     throw new TypeError(
       `securityHeaders: hstsMaxAgeSec must be a whole number ≥ 0 (got ${maxAge}).`,
     );
   const { isTls } = options;
-  const always: [string, string][] = [
+  const always: ReadonlyArray<readonly [string, string]> = [
     ['Content-Security-Policy', options.contentSecurityPolicy ?? defaultContentSecurityPolicy],
     ['X-Content-Type-Options', 'nosniff'],
     ['Referrer-Policy', 'no-referrer'],
@@ -78,22 +96,25 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
     ['Cross-Origin-Resource-Policy', 'same-origin'],
     ['Permissions-Policy', permissionsPolicy],
   ];
-  const hsts: [string, string] = [
-    'Strict-Transport-Security',
-    `max-age=${maxAge}; includeSubDomains`,
-  ];
+  // Both sets built once: no array is made per response.
+  const overTls = [
+    ...always,
+    ['Strict-Transport-Security', `max-age=${maxAge}; includeSubDomains`],
+  ] as const;
 
-  return async function setSecurityHeaders(c, next) {
-    await next();
-    const wanted = isTls(c) ? [...always, hsts] : always;
-    const missing = wanted.filter(([name]) => !c.res.headers.has(name));
-    if (missing.length === 0) return;
-    try {
-      for (const [name, value] of missing) c.res.headers.set(name, value);
-    } catch {
-      // Headers of a Response passed through from fetch() are immutable: copy it once, then set.
-      c.res = new Response(c.res.body, c.res);
-      for (const [name, value] of missing) c.res.headers.set(name, value);
+  return function setMissingSecurityHeaders(c) {
+    const wanted = isTls(c) ? overTls : always;
+    let headers = c.res.headers;
+    for (const [name, value] of wanted) {
+      if (headers.has(name)) continue;
+      try {
+        headers.set(name, value);
+      } catch {
+        // Headers of a Response passed through from fetch() are immutable: copy it once, then set.
+        c.res = new Response(c.res.body, c.res);
+        headers = c.res.headers;
+        headers.set(name, value);
+      }
     }
   };
 }

@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { EventBus } from '../events/event-bus';
 import type { AppEnv } from '../http/app-env';
+import type { RequestHook } from '../http/request-frame';
 import type { Clock } from '../resilience/clock';
 import { spanId as newSpanId, traceId as newTraceId } from '../upstreams/trace';
 import { createTelemetryMetrics, type MetricsRegistry, type TelemetryMetrics } from './metrics';
@@ -33,6 +34,8 @@ export interface TelemetryDeps extends TelemetryOptions {
 export interface Telemetry {
   /** Mount before the request log: it sets `trace`, which the log lines carry. */
   middleware: MiddlewareHandler<AppEnv>;
+  /** The same as a part of the request frame (`http/request-frame`), before the request log's. */
+  hook: RequestHook;
   /** `GET /metrics`, when there is a registry. */
   routes: OpenAPIHono<AppEnv>;
   metrics: TelemetryMetrics | undefined;
@@ -78,45 +81,52 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     );
   }
 
-  const middleware: MiddlewareHandler<AppEnv> = async function traceRequest(c, next) {
+  const hook: RequestHook = function traceRequest(c) {
     const inbound = parseTraceparent(c.req.header('traceparent'));
     const trace = { traceId: inbound?.traceId ?? newTraceId(), spanId: newSpanId() };
     c.set('trace', trace);
     const startedWall = wallNow();
     const started = clock.now();
-    // Errors thrown further down come back as the error handler's response, so c.res is final here.
+    // Runs on the final response: errors further down come back as the error handler's.
+    return function endServerSpan(c) {
+      const durationMs = clock.now() - started;
+      const status = c.res.status;
+      const route = routePatternOf(c);
+      metrics?.recordRequest({
+        method: c.req.method,
+        route,
+        status,
+        durationSeconds: durationMs / 1000,
+      });
+      spans?.export({
+        traceId: trace.traceId,
+        spanId: trace.spanId,
+        ...(inbound && { parentSpanId: inbound.parentId }),
+        name: `${c.req.method} ${route}`,
+        kind: 'server',
+        startMs: startedWall,
+        endMs: startedWall + durationMs,
+        attributes: {
+          'http.request.method': c.req.method,
+          'http.route': route,
+          'url.path': c.req.path,
+          'http.response.status_code': status,
+          ...(c.get('requestId') && { 'switchboard.request_id': c.get('requestId') }),
+        },
+        // Server spans: only 5xx are errors (a 4xx is the caller's, per the HTTP semantic conventions).
+        status: status >= 500 ? { code: 'error', message: `HTTP ${status}` } : { code: 'unset' },
+      });
+    };
+  };
+  const middleware: MiddlewareHandler<AppEnv> = async function traceRequestMiddleware(c, next) {
+    const after = hook(c);
     await next();
-    const durationMs = clock.now() - started;
-    const status = c.res.status;
-    const route = routePatternOf(c);
-    metrics?.recordRequest({
-      method: c.req.method,
-      route,
-      status,
-      durationSeconds: durationMs / 1000,
-    });
-    spans?.export({
-      traceId: trace.traceId,
-      spanId: trace.spanId,
-      ...(inbound && { parentSpanId: inbound.parentId }),
-      name: `${c.req.method} ${route}`,
-      kind: 'server',
-      startMs: startedWall,
-      endMs: startedWall + durationMs,
-      attributes: {
-        'http.request.method': c.req.method,
-        'http.route': route,
-        'url.path': c.req.path,
-        'http.response.status_code': status,
-        ...(c.get('requestId') && { 'switchboard.request_id': c.get('requestId') }),
-      },
-      // Server spans: only 5xx are errors (a 4xx is the caller's, per the HTTP semantic conventions).
-      status: status >= 500 ? { code: 'error', message: `HTTP ${status}` } : { code: 'unset' },
-    });
+    after?.(c);
   };
 
   return {
     middleware,
+    hook,
     routes: metrics
       ? createMetricsRoutes({
           metrics,

@@ -10,6 +10,16 @@ export interface RunViewDeps {
   now: () => number;
 }
 
+/**
+ * Tells when the caller is gone without an AbortSignal: on Node a listener on the response is much
+ * cheaper than the inbound request's signal (an AbortController built for it, an EventTarget
+ * listener added and removed on every view). `watch` may call `onGone` at once when the caller
+ * has already left; it returns the function that stops watching.
+ */
+export interface CallerWatch {
+  watch(onGone: (reason: unknown) => void): () => void;
+}
+
 /** Calling sources per abort signal; see {@link ViewRun}. */
 const sourcesPerSignal = 5;
 const succeeded = (s: SourceResult) =>
@@ -23,7 +33,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 export async function runView(
   deps: RunViewDeps,
   plan: ViewPlan,
-  signal: AbortSignal | (() => AbortSignal),
+  signal: AbortSignal | (() => AbortSignal) | CallerWatch,
   /** The inbound request's trace: its calls join it as children of `parentSpanId`. */
   trace?: { traceId: string; parentSpanId?: string },
 ): Promise<ViewResult> {
@@ -69,14 +79,20 @@ class ViewRun {
   /** Sources already sharing the newest controller. */
   private sharing = 0;
   private stopReason: unknown;
-  private armed: { timer: ReturnType<typeof setTimeout>; caller: AbortSignal } | undefined;
+  private armed:
+    | {
+        timer: ReturnType<typeof setTimeout>;
+        caller: AbortSignal | undefined;
+        unwatch: (() => void) | undefined;
+      }
+    | undefined;
   private readonly results = new Map<string, Promise<SourceResult>>();
   private readonly data = new Map<string, unknown>();
 
   constructor(
     private readonly deps: RunViewDeps,
     private readonly plan: ViewPlan,
-    private readonly signal: AbortSignal | (() => AbortSignal),
+    private readonly signal: AbortSignal | (() => AbortSignal) | CallerWatch,
     trace: { traceId: string; parentSpanId?: string } | undefined,
   ) {
     this.start = deps.now();
@@ -97,13 +113,14 @@ class ViewRun {
 
   /** The caller's signal aborted (an EventListener object, so no closure is needed). */
   handleEvent(): void {
-    this.stop(this.armed?.caller.reason);
+    this.stop(this.armed?.caller?.reason);
   }
 
   disarm(): void {
     if (!this.armed) return;
     clearTimeout(this.armed.timer);
-    this.armed.caller.removeEventListener('abort', this);
+    this.armed.caller?.removeEventListener('abort', this);
+    this.armed.unwatch?.();
   }
 
   private async execute(source: PlannedSource): Promise<SourceResult> {
@@ -171,21 +188,25 @@ class ViewRun {
   }
 
   private arm(): void {
-    const { plan } = this;
-    const caller = typeof this.signal === 'function' ? this.signal() : this.signal;
-    this.armed = {
-      caller,
-      timer: setTimeout(
-        () =>
-          this.stop(
-            new DOMException(
-              `view ${plan.name} reached its ${plan.deadlineMs} ms deadline`,
-              'TimeoutError',
-            ),
+    const { plan, signal } = this;
+    const timer = setTimeout(
+      () =>
+        this.stop(
+          new DOMException(
+            `view ${plan.name} reached its ${plan.deadlineMs} ms deadline`,
+            'TimeoutError',
           ),
-        Math.max(0, this.deadlineAt - this.deps.now()),
-      ),
-    };
+        ),
+      Math.max(0, this.deadlineAt - this.deps.now()),
+    );
+    if (typeof signal !== 'function' && !(signal instanceof AbortSignal)) {
+      const armed = { timer, caller: undefined, unwatch: undefined as (() => void) | undefined };
+      this.armed = armed;
+      armed.unwatch = signal.watch((reason) => this.stop(reason));
+      return;
+    }
+    const caller = typeof signal === 'function' ? signal() : signal;
+    this.armed = { timer, caller, unwatch: undefined };
     if (caller.aborted) this.handleEvent();
     else caller.addEventListener('abort', this, { once: true });
   }

@@ -3,11 +3,12 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
 import { NameSchema, ViewResultSchema, type ViewResult } from '@switchboard/shared/upstreams';
 import { ViewListSchema, type ViewList } from '@switchboard/shared/views';
+import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-env';
 import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
 import { jsonContent } from '../http/openapi';
-import { runView, type RunViewDeps } from './run-view';
+import { runView, type CallerWatch, type RunViewDeps } from './run-view';
 import type { ViewPlan } from './view-plan';
 
 const getView = createRoute({
@@ -88,33 +89,56 @@ const matches = (header: string | undefined, etag: string) =>
   header !== undefined &&
   (header.trim() === '*' || header.split(',').some((t) => t.trim() === etag));
 
-export function createViewRoutes(deps: RunViewDeps & { plans: ReadonlyMap<string, ViewPlan> }) {
+const ViewParamsSchema = z.object({ name: NameSchema });
+
+export function createViewRoutes(
+  deps: RunViewDeps & {
+    plans: ReadonlyMap<string, ViewPlan>;
+    /** The runtime's cheap way to learn that the caller left; the request's signal otherwise. */
+    watchClient?: ((c: Context<AppEnv>) => CallerWatch | undefined) | undefined;
+  },
+) {
   const listing = listingOf(deps.plans);
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(listViews, (c) => c.json(listing, 200))
-    .openapi(getView, async (c) => {
-      const { name } = c.req.valid('param');
-      const plan = deps.plans.get(name);
-      if (!plan) {
-        throw new AppError(
-          404,
-          'not_found',
-          `No view named "${name}". Known views: ${[...deps.plans.keys()].join(', ') || 'none'}.`,
+  // Declared names that are valid view names need no per-request validation: the check below
+  // only runs for a name that names no view (to tell 400 from 404). The route is registered by
+  // hand, not through `.openapi()`, whose zod validator middleware costs more per request than
+  // the rest of the route's own work; the OpenAPI document still describes it.
+  const known = new Map(
+    [...deps.plans].filter(([name]) => ViewParamsSchema.safeParse({ name }).success),
+  );
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(listViews, (c) =>
+    c.json(listing, 200),
+  );
+  app.openAPIRegistry.registerPath(getView);
+  return app.get('/api/views/:name', async function getViewResult(c) {
+    const name = c.req.param('name');
+    const plan = known.get(name);
+    if (!plan) {
+      const checked = ViewParamsSchema.safeParse({ name });
+      if (!checked.success)
+        return (
+          validationHook({ success: false, error: checked.error, target: 'param' }, c) ??
+          c.body(null, 400)
         );
-      }
-      const trace = c.get('trace');
-      const result = await runView(
-        deps,
-        plan,
-        () => c.req.raw.signal,
-        trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
+      throw new AppError(
+        404,
+        'not_found',
+        `No view named "${name}". Known views: ${[...deps.plans.keys()].join(', ') || 'none'}.`,
       );
-      const etag = etagOf(result);
-      c.header('etag', etag);
-      c.header('cache-control', 'no-cache');
-      if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
-      // Set before the body: compress() adding it afterwards would rebuild the response as a stream.
-      c.header('vary', 'Accept-Encoding');
-      return c.json(result, 200);
-    });
+    }
+    const trace = c.get('trace');
+    const result = await runView(
+      deps,
+      plan,
+      deps.watchClient?.(c) ?? (() => c.req.raw.signal),
+      trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
+    );
+    const etag = etagOf(result);
+    c.header('etag', etag);
+    c.header('cache-control', 'no-cache');
+    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    // Set before the body: compress() adding it afterwards would rebuild the response as a stream.
+    c.header('vary', 'Accept-Encoding');
+    return c.json(result, 200);
+  });
 }

@@ -211,6 +211,35 @@ describe('GET /api/views/overview', () => {
 });
 
 describe('GET /api/views', () => {
+  it('cancels the calls in flight when the client goes away', async () => {
+    await Promise.all(
+      providerNames.map((name) => patchProvider(name, { latencyMs: 800, jitterMs: 0 })),
+    );
+    const events: UpstreamCallEvent[] = [];
+    let allIn: () => void = () => {};
+    const done = new Promise<void>((resolve) => (allIn = resolve));
+    const unsubscribe = running().switchboard.bus.subscribe((event) => {
+      const parsed = BusEventSchema.parse(event);
+      if (parsed.type !== 'upstream.call') return;
+      events.push(parsed);
+      if (events.length === providerNames.length) allIn();
+    });
+    try {
+      const gone = new AbortController();
+      const request = api.fetch(url('/api/views/overview'), { signal: gone.signal });
+      setTimeout(() => gone.abort(), 150);
+      await expect(request).rejects.toThrow();
+      await done;
+      for (const event of events) {
+        expect(event).toMatchObject({ outcome: 'error', kind: 'cancelled' });
+        // Ended by the disconnect, not by the provider's 800 ms or the 1 s call timeout.
+        expect(event.latencyMs).toBeLessThan(700);
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it('lists every declared view with its deadline and sources, dependencies included', async () => {
     const response = await api.fetch(url('/api/views'));
     expect(response.status).toBe(200);

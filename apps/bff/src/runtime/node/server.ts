@@ -1,5 +1,5 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type HttpBindings, type ServerType } from '@hono/node-server';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -25,6 +25,7 @@ import { createSqliteControlStore } from './sqlite-control-store';
 import { createNodeStreams } from './node-streams';
 import { createStaticAssets } from './static-assets';
 import { createUndiciTransport } from './undici-transport';
+import type { CallerWatch } from '../../views/run-view';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { createAuthServices } from '../../auth/auth-services';
@@ -106,6 +107,31 @@ function pinnedSandboxSecrets(env: Record<string, string | undefined>): {
 /** An address this process can reach its own listener on. */
 const loopbackHost = (host: string) =>
   host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+
+/**
+ * A request's caller leaving, told by its response's `close` (as @hono/node-server aborts the
+ * request's signal: the socket closed before the response was written, or the request errored),
+ * without building that signal: an EventEmitter listener costs far less than an AbortController
+ * and an EventTarget listener on every view.
+ */
+function watchClient(c: Context): CallerWatch | undefined {
+  const { incoming, outgoing } = c.env as Partial<HttpBindings>;
+  if (!incoming || !outgoing) return undefined;
+  return {
+    watch(onGone) {
+      const gone = () =>
+        onGone(
+          incoming.errored ?? new DOMException('the client closed the connection', 'AbortError'),
+        );
+      const onClose = () => {
+        if (incoming.errored || !outgoing.writableFinished) gone();
+      };
+      if (outgoing.destroyed || incoming.socket?.destroyed) gone();
+      else outgoing.once('close', onClose);
+      return () => outgoing.off('close', onClose);
+    },
+  };
+}
 
 /** Pending connections the kernel may queue before the server accepts them. */
 const listenBacklog = 4096;
@@ -294,6 +320,7 @@ export async function startServer(
       }),
     upgradeWebSocket: streams.upgradeWebSocket,
     openEventStream: streams.openEventStream,
+    watchClient,
     ...(options.realtime && { realtime: options.realtime }),
     logger,
     clock: systemClock,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, type ZlibOptions } from 'node:zlib';
 import type { IntegrationConfig } from '@switchboard/shared/catalog';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { isUpstreamError, UpstreamError } from '../../resilience/upstream-error';
 import { createEgressGuard, egressRefused, type EgressGuard } from '../../upstreams/egress-guard';
 import type { HttpTransport } from '../../upstreams/http-transport';
@@ -95,17 +95,22 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     }
     if (!dispatcher) throw egressRefused(integration ?? '(unnamed)', 'no such integration');
 
-    const outHeaders = { ...headers };
-    if (!Object.keys(outHeaders).some((h) => h.toLowerCase() === 'accept-encoding')) {
-      outHeaders['accept-encoding'] = 'gzip, br';
-    }
+    // The engine names headers in lower case; anything else is searched for the slow way.
+    const outHeaders =
+      'accept-encoding' in headers || hasHeader(headers, 'accept-encoding')
+        ? headers
+        : { ...headers, 'accept-encoding': 'gzip, br' };
+    const { origin, path } = targetOf(url);
     try {
-      const response = await request(url, {
+      // The dispatcher's own `request`: undici's top-level `request(url)` reads the URL's origin
+      // and path (each getter builds a new string) and copies the options on every call.
+      const response = await dispatcher.request({
+        origin,
+        path,
         method,
         headers: outHeaders,
-        body,
+        body: body ?? null,
         signal,
-        dispatcher,
       });
       const raw = response.headers;
       const encoding = raw['content-encoding'];
@@ -136,6 +141,28 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     }
   };
   return { transport, close: async () => void (await Promise.all(agents.map((a) => a.close()))) };
+}
+
+/** Whether `headers` names `lowerName`, in any case. */
+function hasHeader(headers: Record<string, string>, lowerName: string): boolean {
+  for (const name in headers) if (name.toLowerCase() === lowerName) return true;
+  return false;
+}
+
+/**
+ * A URL's origin and request target, remembered per URL object: an operation without path
+ * parameters sends the same URL object every time. Checked against `href`, since a URL object is
+ * mutable.
+ */
+const targets = new WeakMap<URL, { href: string; origin: string; path: string }>();
+function targetOf(url: URL): { origin: string; path: string } {
+  const href = url.href;
+  let target = targets.get(url);
+  if (target === undefined || target.href !== href) {
+    target = { href, origin: url.origin, path: `${url.pathname}${url.search}` };
+    targets.set(url, target);
+  }
+  return target;
 }
 
 /** Reads a body whole, stopping past `max` bytes. */
