@@ -7,6 +7,8 @@ import type {
 } from '@switchboard/shared/sandbox';
 import type { z } from 'zod';
 import { AppError } from '../http/app-error';
+// The key rule is the verifier's, so the sandbox signs exactly what the BFF checks.
+import { keyBytes } from '../webhooks/verify-webhook';
 
 /** The webhook source the sandbox catalog declares for its CRM. */
 export const sandboxWebhookSource = 'crm';
@@ -22,18 +24,6 @@ export interface WebhookSenderDeps {
 
 const encoder = new TextEncoder();
 const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-
-/** Standard Webhooks: base64 after `whsec_` is the key; any other secret is used as text. */
-function keyBytes(secret: string): Uint8Array {
-  if (secret.startsWith('whsec_')) {
-    try {
-      return Uint8Array.from(atob(secret.slice(6)), (ch) => ch.charCodeAt(0));
-    } catch {
-      // Not base64 after all: fall through to the text form, as the verifier does.
-    }
-  }
-  return encoder.encode(secret);
-}
 
 async function sign(key: Uint8Array, id: string, timestamp: number, body: string) {
   const hmacKey = await crypto.subtle.importKey(
@@ -98,7 +88,7 @@ export function createWebhookSender(deps: WebhookSenderDeps): WebhookSender {
       const key =
         variant === 'unknown-secret'
           ? crypto.getRandomValues(new Uint8Array(24))
-          : keyBytes(deps.secret);
+          : keyBytes('standard-webhooks', deps.secret);
       const signature = await sign(key, deliveryId, timestamp, body);
       const sent = variant === 'tampered' ? body.replace(contact.name, 'Mallory') : body;
       const deliver = () =>

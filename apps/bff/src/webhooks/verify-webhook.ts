@@ -72,7 +72,7 @@ const concat = (...parts: Uint8Array[]) => {
 };
 
 /** The HMAC key bytes: Standard Webhooks' `whsec_` secrets are base64; others are used as text. */
-function keyBytes(scheme: WebhookSourceConfig['scheme'], secret: string): Uint8Array {
+export function keyBytes(scheme: WebhookSourceConfig['scheme'], secret: string): Uint8Array {
   if (scheme === 'standard-webhooks') {
     const decoded = fromBase64(secret.startsWith('whsec_') ? secret.slice(6) : secret);
     if (decoded) return decoded;

@@ -5,24 +5,15 @@ import type { StreamPlatform } from './live-stream';
 
 type Handler = ((event: never) => void) | null;
 
-/** Enough of a WebSocket for rxjs's WebSocketSubject: readyState, handlers, send and close. */
-export class FakeSocket {
+/** What both stand-ins share: the handlers a transport sets, opening, and receiving JSON. */
+abstract class FakeEndpoint {
   readyState = 0;
   onopen: Handler = null;
   onmessage: Handler = null;
-  onclose: Handler = null;
   onerror: Handler = null;
-  readonly sent: string[] = [];
   closed = false;
   constructor(readonly url: string) {}
-  send(data: string) {
-    this.sent.push(data);
-  }
-  close() {
-    this.closed = true;
-    this.readyState = 3;
-  }
-  private fire(handler: Handler, event: unknown) {
+  protected fire(handler: Handler, event: unknown) {
     (handler as ((e: unknown) => void) | null)?.(event);
   }
   open() {
@@ -31,6 +22,19 @@ export class FakeSocket {
   }
   receive(message: unknown) {
     this.fire(this.onmessage, { data: JSON.stringify(message) });
+  }
+}
+
+/** Enough of a WebSocket for rxjs's WebSocketSubject: readyState, handlers, send and close. */
+export class FakeSocket extends FakeEndpoint {
+  onclose: Handler = null;
+  readonly sent: string[] = [];
+  send(data: string) {
+    this.sent.push(data);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 3;
   }
   receiveRaw(data: unknown) {
     this.fire(this.onmessage, { data });
@@ -52,26 +56,10 @@ export class FakeSocket {
   }
 }
 
-export class FakeSource {
-  readyState = 0;
-  onopen: Handler = null;
-  onmessage: Handler = null;
-  onerror: Handler = null;
-  closed = false;
-  constructor(readonly url: string) {}
+export class FakeSource extends FakeEndpoint {
   close() {
     this.closed = true;
     this.readyState = 2;
-  }
-  private fire(handler: Handler, event: unknown) {
-    (handler as ((e: unknown) => void) | null)?.(event);
-  }
-  open() {
-    this.readyState = 1;
-    this.fire(this.onopen, {});
-  }
-  receive(message: unknown) {
-    this.fire(this.onmessage, { data: JSON.stringify(message) });
   }
   /** The server refused the request (an HTTP error): EventSource gives up. */
   refuse() {
