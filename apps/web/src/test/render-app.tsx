@@ -1,5 +1,5 @@
 // Renders the whole console against a fake BFF, at a given address, for component tests.
-import { configure, render } from '@testing-library/react';
+import { render } from '@testing-library/react';
 import { vi } from 'vitest';
 import { App } from '../app/app';
 import { createApiClient } from '../lib/api-client';
@@ -15,8 +15,7 @@ class IdleWebSocket {
 }
 
 export function renderApp(path: string, routes: Record<string, FakeHandler>) {
-  // Pages are lazy chunks that Vitest transforms on first import: the first wait can take seconds.
-  configure({ asyncUtilTimeout: 5_000 });
+  // How long waits may take is set once for every component test in src/test/setup.ts.
   vi.stubGlobal('WebSocket', IdleWebSocket);
   window.history.replaceState(null, '', path);
   const server = createFakeServer(routes);

@@ -34,13 +34,15 @@ export function CreateUserForm() {
       return;
     }
     setProblem(null);
-    create.mutate(parsed.data, {
-      onSuccess: (user) => {
+    // The promise, not per-call callbacks: TanStack Query calls those only while this form's
+    // observer is subscribed, and a submit right as the form mounts can come before that.
+    create.mutateAsync(parsed.data).then(
+      (user) => {
         form.reset();
         toast.show('success', `Created ${user.username} (${user.role}).`);
       },
-      onError: (error) => fail(error.message),
-    });
+      (error: unknown) => fail(error instanceof Error ? error.message : String(error)),
+    );
   };
 
   return (
