@@ -4,6 +4,7 @@ import { useId, useRef, useState, type FormEvent } from 'react';
 import { useToast } from '../../../components/toast';
 import { formText } from '../../../lib/form-data';
 import { useCreateUser } from '../api/users';
+import { settle } from '../../../lib/settle';
 
 export function CreateUserForm() {
   const create = useCreateUser();
@@ -34,15 +35,13 @@ export function CreateUserForm() {
       return;
     }
     setProblem(null);
-    // The promise, not per-call callbacks: TanStack Query calls those only while this form's
-    // observer is subscribed, and a submit right as the form mounts can come before that.
-    create.mutateAsync(parsed.data).then(
-      (user) => {
+    settle(create.mutateAsync(parsed.data), {
+      onSuccess: (user) => {
         form.reset();
         toast.show('success', `Created ${user.username} (${user.role}).`);
       },
-      (error: unknown) => fail(error instanceof Error ? error.message : String(error)),
-    );
+      onError: (error) => fail(error.message),
+    });
   };
 
   return (

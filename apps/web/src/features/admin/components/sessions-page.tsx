@@ -6,6 +6,7 @@ import { Time } from '../../../components/time';
 import { useToast } from '../../../components/toast';
 import { useAuth } from '../../../lib/auth/auth-context';
 import { useKillSession, useSessions } from '../api/sessions';
+import { settle } from '../../../lib/settle';
 
 export function SessionsPage() {
   const sessions = useSessions();
@@ -31,7 +32,7 @@ function SessionsTable({ sessions }: { sessions: SessionInfo[] }) {
   const { forgetSession } = useAuth();
 
   const end = (session: SessionInfo) =>
-    kill.mutate(session, {
+    settle(kill.mutateAsync(session), {
       onSuccess: () => {
         // The server has revoked the cookies this tab holds: nothing else would work now.
         if (session.current) forgetSession();

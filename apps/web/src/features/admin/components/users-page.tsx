@@ -7,6 +7,7 @@ import { useToast } from '../../../components/toast';
 import { useMe } from '../../../lib/auth/auth-context';
 import { useUpdateUser, useUsers } from '../api/users';
 import { CreateUserForm } from './create-user-form';
+import { settle } from '../../../lib/settle';
 
 export function UsersPage() {
   const users = useUsers();
@@ -33,14 +34,11 @@ function UsersTable({ users }: { users: User[] }) {
   const toast = useToast();
 
   const change = (user: User, patch: Parameters<typeof update.mutate>[0]['patch'], done: string) =>
-    update.mutate(
-      { id: user.id, patch },
-      {
-        onSuccess: () => toast.show('success', done),
-        onError: (error) =>
-          toast.show('error', `Could not update ${user.username}: ${error.message}`),
-      },
-    );
+    settle(update.mutateAsync({ id: user.id, patch }), {
+      onSuccess: () => toast.show('success', done),
+      onError: (error) =>
+        toast.show('error', `Could not update ${user.username}: ${error.message}`),
+    });
 
   return (
     <table className="data-table" data-testid="users-table">

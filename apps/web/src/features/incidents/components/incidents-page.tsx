@@ -10,6 +10,7 @@ import { Link, useNavigate, useSearchParams } from '../../../lib/router/router';
 import { useAckIncident } from '../api/ack-incident';
 import { useIncidents, type IncidentFilter } from '../api/get-incidents';
 import { chartsLinkOf } from './incident-link';
+import { settle } from '../../../lib/settle';
 
 type IncidentState = 'firing' | 'acknowledged' | 'resolved';
 
@@ -116,7 +117,7 @@ function IncidentItem({ incident }: { incident: Incident }) {
             type="button"
             disabled={ack.isPending}
             onClick={() =>
-              ack.mutate(incident, {
+              settle(ack.mutateAsync(incident), {
                 onSuccess: (updated) =>
                   toast.show(
                     'success',

@@ -8,6 +8,7 @@ import { useToast } from '../../../components/toast';
 import { useHasRole } from '../../../lib/auth/require-role';
 import { useOperatorAction, type OperatorAction } from '../api/integrations-api';
 import { memo } from 'react';
+import { settle } from '../../../lib/settle';
 
 // Memoised: the detail page re-renders every second for its charts; this part has not changed.
 export const OperatorControls = memo(function OperatorControls({
@@ -32,7 +33,7 @@ export const OperatorControls = memo(function OperatorControls({
   const pinned =
     controls.provider === 'backup' || integration.operations.some((op) => op.provider === 'backup');
   const run = (what: OperatorAction, done: string) =>
-    action.mutate(what, {
+    settle(action.mutateAsync(what), {
       onSuccess: () => toast.show('success', done),
       onError: (err) => toast.show('error', `Could not change ${name}: ${err.message}`),
     });

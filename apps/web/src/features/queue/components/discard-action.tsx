@@ -3,6 +3,7 @@ import type { DeadLetterSelection } from '@switchboard/shared/queue';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useToast } from '../../../components/toast';
 import { useDiscard } from '../api/dead-letter-actions';
+import { settle } from '../../../lib/settle';
 
 export function DiscardAction({
   selection,
@@ -44,21 +45,18 @@ export function DiscardAction({
       setError('Say why these are discarded; the reason is kept with them.');
       return;
     }
-    discard.mutate(
-      { selection, reason: reason.trim() },
-      {
-        onSuccess: (result) => {
-          setOpen(false);
-          setReason('');
-          toast.show(
-            'success',
-            `Discarded ${result.count} dead ${result.count === 1 ? 'letter' : 'letters'}.`,
-          );
-          onDiscarded?.(result.count);
-        },
-        onError: (err) => toast.show('error', `Could not discard: ${err.message}`),
+    settle(discard.mutateAsync({ selection, reason: reason.trim() }), {
+      onSuccess: (result) => {
+        setOpen(false);
+        setReason('');
+        toast.show(
+          'success',
+          `Discarded ${result.count} dead ${result.count === 1 ? 'letter' : 'letters'}.`,
+        );
+        onDiscarded?.(result.count);
       },
-    );
+      onError: (err) => toast.show('error', `Could not discard: ${err.message}`),
+    });
   };
 
   return (

@@ -5,6 +5,7 @@ import { useToast } from '../../../components/toast';
 import { useEditPayload } from '../api/dead-letter-actions';
 import { DiffView } from './diff-view';
 import { diffJson } from './json-diff';
+import { settle } from '../../../lib/settle';
 
 type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
@@ -37,21 +38,18 @@ export function PayloadEditor({
 
   const save = () => {
     if (!parsed.ok || changes.length === 0) return;
-    edit.mutate(
-      { id, payload: parsed.value },
-      {
-        onSuccess: (result) => {
-          toast.show(
-            'success',
-            `Saved the payload (revision ${result.deadLetter.revision}, ${result.diff.length} ${
-              result.diff.length === 1 ? 'change' : 'changes'
-            }). Replay it to send it.`,
-          );
-          onClose();
-        },
-        onError: (error) => toast.show('error', `Could not save the payload: ${error.message}`),
+    settle(edit.mutateAsync({ id, payload: parsed.value }), {
+      onSuccess: (result) => {
+        toast.show(
+          'success',
+          `Saved the payload (revision ${result.deadLetter.revision}, ${result.diff.length} ${
+            result.diff.length === 1 ? 'change' : 'changes'
+          }). Replay it to send it.`,
+        );
+        onClose();
       },
-    );
+      onError: (error) => toast.show('error', `Could not save the payload: ${error.message}`),
+    });
   };
 
   return (

@@ -4,6 +4,7 @@ import type { DeadLetterSelection } from '@switchboard/shared/queue';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useToast } from '../../../components/toast';
 import { useReplay } from '../api/dead-letter-actions';
+import { settle } from '../../../lib/settle';
 
 const letters = (n: number) => `${n} dead ${n === 1 ? 'letter' : 'letters'}`;
 
@@ -29,33 +30,26 @@ export function ReplayAction({
   }, [willSend]);
 
   const dryRun = () =>
-    replay.mutate(
-      { selection, dryRun: true },
-      {
-        onSuccess: (result) => {
-          if (result.count === 0)
-            toast.show('success', 'Nothing to replay: no dead letters match.');
-          else setWillSend(result.count);
-        },
-        onError: (error) => toast.show('error', `Could not check the replay: ${error.message}`),
+    settle(replay.mutateAsync({ selection, dryRun: true }), {
+      onSuccess: (result) => {
+        if (result.count === 0) toast.show('success', 'Nothing to replay: no dead letters match.');
+        else setWillSend(result.count);
       },
-    );
+      onError: (error) => toast.show('error', `Could not check the replay: ${error.message}`),
+    });
 
   const send = () =>
-    replay.mutate(
-      { selection, dryRun: false },
-      {
-        onSuccess: (result) => {
-          setWillSend(null);
-          toast.show('success', `Replayed ${letters(result.count)}: back in the queue.`);
-          onReplayed?.(result.count);
-        },
-        onError: (error) => {
-          setWillSend(null);
-          toast.show('error', `Could not replay: ${error.message}`);
-        },
+    settle(replay.mutateAsync({ selection, dryRun: false }), {
+      onSuccess: (result) => {
+        setWillSend(null);
+        toast.show('success', `Replayed ${letters(result.count)}: back in the queue.`);
+        onReplayed?.(result.count);
       },
-    );
+      onError: (error) => {
+        setWillSend(null);
+        toast.show('error', `Could not replay: ${error.message}`);
+      },
+    });
 
   if (willSend === null)
     return (

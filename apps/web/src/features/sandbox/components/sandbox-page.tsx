@@ -16,6 +16,7 @@ import { ChaosForm } from './chaos-form';
 import { faultSummary, healPatch } from './chaos-model';
 import { TrafficSlider } from './traffic-slider';
 import { WebhookSender } from './webhook-sender';
+import { settle } from '../../../lib/settle';
 
 export function SandboxPage() {
   const providers = useProviders();
@@ -77,7 +78,7 @@ function ResetAll() {
       confirmLabel="Reset the sandbox"
       disabled={reset.isPending}
       onConfirm={() =>
-        reset.mutate(undefined, {
+        settle(reset.mutateAsync(), {
           onSuccess: () => toast.show('success', 'Every provider is healthy again.'),
           onError: (error) => toast.show('error', `Could not reset the sandbox: ${error.message}`),
         })
@@ -101,7 +102,7 @@ function Traffic({ canEdit }: { canEdit: boolean }) {
         <TrafficSlider
           perSecond={perSecond}
           onCommit={(next) =>
-            set.mutate(next, {
+            settle(set.mutateAsync(next), {
               onSuccess: (rate) =>
                 toast.show(
                   'success',
@@ -137,13 +138,10 @@ function Webhooks() {
         pending={send.isPending}
         result={send.data}
         onSend={(variant) =>
-          send.mutate(
-            { variant },
-            {
-              onError: (error) =>
-                toast.show('error', `The sandbox could not send the webhook: ${error.message}`),
-            },
-          )
+          settle(send.mutateAsync({ variant }), {
+            onError: (error) =>
+              toast.show('error', `The sandbox could not send the webhook: ${error.message}`),
+          })
         }
       />
     </section>
@@ -156,14 +154,11 @@ function ProviderCard({ provider, canEdit }: { provider: SandboxProvider; canEdi
   const faults = faultSummary(provider.faults);
   const titleId = `provider-${provider.name}-title`;
   const apply = (patch: ProviderFaultsPatch, done: string) =>
-    update.mutate(
-      { name: provider.name, patch },
-      {
-        onSuccess: () => toast.show('success', done),
-        onError: (error) =>
-          toast.show('error', `Could not change ${provider.name}: ${error.message}`),
-      },
-    );
+    settle(update.mutateAsync({ name: provider.name, patch }), {
+      onSuccess: () => toast.show('success', done),
+      onError: (error) =>
+        toast.show('error', `Could not change ${provider.name}: ${error.message}`),
+    });
   return (
     <section
       className="card"

@@ -9,6 +9,7 @@ import { Link, useSearchParams } from '../../../lib/router/router';
 import { useRunView } from '../api/run-view';
 import { useViews } from '../api/get-views';
 import { Waterfall } from './waterfall';
+import { settle } from '../../../lib/settle';
 
 export function ViewsPage() {
   const views = useViews();
@@ -70,7 +71,7 @@ function ViewRunner({ view }: { view: ViewInfo }) {
   }, [mutate, view.name]);
 
   const runAgain = () =>
-    run.mutate(view.name, {
+    settle(run.mutateAsync(view.name), {
       onError: (error) => toast.show('error', `Could not run ${view.name}: ${error.message}`),
     });
 
