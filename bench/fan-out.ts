@@ -1,5 +1,6 @@
 // Fan-out benchmark: a view over 5 sandbox upstreams (20 ms each) against the floor (one upstream
-// direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out).
+// direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out),
+// which is also measured at one request at a time and at each fixed rate as the stack's reference.
 // The BFF and the peer run on core 1; the upstreams, in their own process, with the load generator on core 0.
 import { startFanOutStack } from './lib/fan-out-stack';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
@@ -17,9 +18,10 @@ export async function fanOutBenchmark(): Promise<void> {
   });
   const view = `${switchboard.info.bff}/api/views/overview`;
   const floor = operationUrls[0] ?? '';
+  const peerFanOut = `${peer.info.url}/fanout`;
   try {
     // Warm up pools and JIT on every path.
-    for (const url of [view, floor, `${peer.info.url}/fanout`])
+    for (const url of [view, floor, peerFanOut])
       await closedLoop(url, { concurrency: 8, durationMs: 1000 });
 
     console.log(
@@ -28,11 +30,15 @@ export async function fanOutBenchmark(): Promise<void> {
     const serial = {
       floor: [] as LatencySummary[],
       view: [] as LatencySummary[],
+      peer: [] as LatencySummary[],
       sequential: [] as LatencySummary[],
     };
     for (let r = 0; r < rounds; r++) {
       serial.floor.push(await closedLoop(floor, { concurrency: 1, total: 150 }));
       serial.view.push(await closedLoop(view, { concurrency: 1, total: 150 }));
+      // The peer's fan-out over the same five upstreams: what this stack and topology cost a
+      // fan-out before any Switchboard code runs (a reference, not a target).
+      serial.peer.push(await closedLoop(peerFanOut, { concurrency: 1, total: 150 }));
       serial.sequential.push(
         await closedLoop(`${peer.info.url}/sequential`, { concurrency: 1, total: 40 }),
       );
@@ -55,6 +61,7 @@ export async function fanOutBenchmark(): Promise<void> {
     console.log('One request at a time:');
     console.log(`  floor       p50 ${f(m(serial.floor, 'p50'))}  p99 ${f(m(serial.floor, 'p99'))}`);
     console.log(`  view        p50 ${f(m(serial.view, 'p50'))}  p99 ${f(m(serial.view, 'p99'))}`);
+    console.log(`  peer        p50 ${f(m(serial.peer, 'p50'))}  p99 ${f(m(serial.peer, 'p99'))}`);
     console.log(`  sequential  p50 ${f(m(serial.sequential, 'p50'))}`);
     console.log(
       `  view - floor p50: ${f(m(serial.view, 'p50') - m(serial.floor, 'p50'), 2)} ms (target <= 1); view/floor p99: ${f(m(serial.view, 'p99') / m(serial.floor, 'p99'), 2)}x (target <= 1.25); sequential/view p50: ${f(m(serial.sequential, 'p50') / m(serial.view, 'p50'), 2)}x (target >= 4.5)`,
@@ -62,13 +69,15 @@ export async function fanOutBenchmark(): Promise<void> {
     console.log(
       `  per round, median [range]: view - floor p50 ${spread(perRound(serial.view, serial.floor, 'p50', 'minus'), 2, ' ms')}; view/floor p99 ${spread(perRound(serial.view, serial.floor, 'p99', 'over'))}x; sequential/view p50 ${spread(perRound(serial.sequential, serial.view, 'p50', 'over'))}x`,
     );
+    console.log(
+      `  reference, per round: peer - floor p50 ${spread(perRound(serial.peer, serial.floor, 'p50', 'minus'), 2, ' ms')}, peer/floor p99 ${spread(perRound(serial.peer, serial.floor, 'p99', 'over'))}x; view - peer p50 ${spread(perRound(serial.view, serial.peer, 'p50', 'minus'), 2, ' ms')}, view/peer p99 ${spread(perRound(serial.view, serial.peer, 'p99', 'over'))}x`,
+    );
 
     const max = { view: [] as number[], peer: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       max.view.push((await closedLoop(view, { concurrency: 64, durationMs: 3000 })).throughput);
       max.peer.push(
-        (await closedLoop(`${peer.info.url}/fanout`, { concurrency: 64, durationMs: 3000 }))
-          .throughput,
+        (await closedLoop(peerFanOut, { concurrency: 64, durationMs: 3000 })).throughput,
       );
     }
     const viewMax = median(max.view);
@@ -79,13 +88,21 @@ export async function fanOutBenchmark(): Promise<void> {
     console.log('\nAt a fixed rate (open loop), medians of rounds:');
     for (const share of [0.25, 0.5, 0.75]) {
       const rate = Math.max(1, Math.round(viewMax * share));
-      const load = { floor: [] as LatencySummary[], view: [] as LatencySummary[] };
+      const load = {
+        floor: [] as LatencySummary[],
+        view: [] as LatencySummary[],
+        peer: [] as LatencySummary[],
+      };
       for (let r = 0; r < rounds; r++) {
         load.floor.push(await openLoop(floor, { ratePerSecond: rate, durationMs: 3000 }));
         load.view.push(await openLoop(view, { ratePerSecond: rate, durationMs: 3000 }));
+        load.peer.push(await openLoop(peerFanOut, { ratePerSecond: rate, durationMs: 3000 }));
       }
       console.log(
         `  ${share * 100}% (${rate}/s): floor p50 ${f(m(load.floor, 'p50'))} p99 ${f(m(load.floor, 'p99'))} | view p50 ${f(m(load.view, 'p50'))} p99 ${f(m(load.view, 'p99'))} | p50 +${f(m(load.view, 'p50') - m(load.floor, 'p50'), 2)} ms, p99 ${f(m(load.view, 'p99') / m(load.floor, 'p99'), 2)}x | per round: p50 ${spread(perRound(load.view, load.floor, 'p50', 'minus'), 2, ' ms')}, p99 ${spread(perRound(load.view, load.floor, 'p99', 'over'))}x`,
+      );
+      console.log(
+        `      peer p50 ${f(m(load.peer, 'p50'))} p99 ${f(m(load.peer, 'p99'))} | peer - floor p50 ${spread(perRound(load.peer, load.floor, 'p50', 'minus'), 2, ' ms')}, peer/floor p99 ${spread(perRound(load.peer, load.floor, 'p99', 'over'))}x | view - peer p50 ${spread(perRound(load.view, load.peer, 'p50', 'minus'), 2, ' ms')}, view/peer p99 ${spread(perRound(load.view, load.peer, 'p99', 'over'))}x`,
       );
     }
   } finally {

@@ -31,5 +31,24 @@ export function clearSessionCookies(c: Context): void {
   deleteCookie(c, refreshCookie, { path: refreshPath, secure: true });
 }
 
-export const readAccessCookie = (c: Context) => getCookie(c, accessCookie);
+/** Distinct Cookie headers whose access token is remembered; past that the memory starts again. */
+const rememberedCookieHeaders = 256;
+const accessByCookieHeader = new Map<string, string | undefined>();
+
+/**
+ * The access token of the request's Cookie header. A client sends the same header on every call
+ * until its session changes, and parsing it (a JWT-sized value checked against the cookie grammar,
+ * then URI-decoded) cost more than the rest of the session guard, so the answer per header is
+ * remembered. It is a pure function of the header; the bound keeps a stream of distinct headers
+ * from growing the memory (the map empties when full, as `createCachedRouter` does).
+ */
+export function readAccessCookie(c: Context): string | undefined {
+  const header = c.req.raw.headers.get('cookie');
+  if (header === null) return undefined;
+  if (accessByCookieHeader.has(header)) return accessByCookieHeader.get(header);
+  const token = getCookie(c, accessCookie);
+  if (accessByCookieHeader.size >= rememberedCookieHeaders) accessByCookieHeader.clear();
+  accessByCookieHeader.set(header, token);
+  return token;
+}
 export const readRefreshCookie = (c: Context) => getCookie(c, refreshCookie);

@@ -114,6 +114,15 @@ export function finishBucket(acc: BucketAccumulator): MetricsBucket {
   return structuredClone({ ...acc.counts, latency: acc.sketch.toJSON() });
 }
 
+/**
+ * `JSON.stringify(finishBucket(acc))` without the copy: a store that serialises at once needs no
+ * clone, and the roll-ups are serialised every second for each open minute and hour (the clone
+ * was a third of the per-second close).
+ */
+export function bucketJson(acc: BucketAccumulator): string {
+  return JSON.stringify({ ...acc.counts, latency: acc.sketch.toJSON() });
+}
+
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 const round = (ms: number | null) => (ms === null ? null : Math.round(ms * 100) / 100);
 

@@ -156,4 +156,51 @@ describe('metrics engine', () => {
     expect(seconds.map((s) => s.at)).toEqual([10_000, 13_000]);
     expect(series(seconds[1], 'users', null)?.calls).toBe(1);
   });
+
+  it('with `defer`, an event that closes a second hands it over in a deferred task, in order', () => {
+    let t = 10_000;
+    const seconds: MetricsSecond[] = [];
+    const tasks: Array<() => void> = [];
+    const engine = createMetricsEngine({
+      integrations: ['users'],
+      integrationState: () => gauges(),
+      now: () => t,
+      onSecond: (s) => seconds.push(MetricsSecondSchema.parse(s)),
+      defer: (task) => tasks.push(task),
+    });
+    const calls = (s: MetricsSecond | undefined) => series(s, 'users', null)?.calls;
+
+    t = 10_100;
+    engine.record(upstreamCall('users'));
+    t = 11_050;
+    engine.record(upstreamCall('users'));
+    engine.record(upstreamCall('users'));
+    // The second is closed (later events count in 11_000) but not yet handed over.
+    expect(seconds).toEqual([]);
+    expect(tasks).toHaveLength(1);
+    tasks.shift()?.();
+    expect(seconds.map((s) => s.at)).toEqual([10_000]);
+    expect(calls(seconds[0])).toBe(1);
+
+    // Closed by an event, then flushed before the task ran: both seconds, oldest first.
+    t = 12_010;
+    engine.record(upstreamCall('users'));
+    expect(tasks).toHaveLength(1);
+    engine.flush();
+    expect(seconds.map((s) => s.at)).toEqual([10_000, 11_000, 12_000]);
+    expect(seconds.map(calls)).toEqual([1, 2, 1]);
+    // The late task finds nothing left to hand over.
+    tasks.shift()?.();
+    expect(seconds).toHaveLength(3);
+
+    // tick and settle hand over a deferred second too.
+    t = 14_500;
+    engine.record(upstreamCall('users'));
+    engine.tick(14_600);
+    expect(seconds.map((s) => s.at)).toEqual([10_000, 11_000, 12_000, 13_000]);
+    t = 15_100;
+    engine.record(upstreamCall('users'));
+    engine.settle();
+    expect(seconds.map((s) => s.at)).toEqual([10_000, 11_000, 12_000, 13_000, 14_000]);
+  });
 });

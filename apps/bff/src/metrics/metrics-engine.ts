@@ -25,6 +25,16 @@ export interface MetricsEngineDeps {
   /** Epoch milliseconds. */
   now: () => number;
   onSecond: (snapshot: MetricsSecond) => void;
+  /**
+   * Runs `task` soon, outside the caller's stack (e.g. `(task) => setTimeout(task, 0)`). When
+   * given, a second that an event closes (the first event of the next second) is finished and
+   * handed to `onSecond` by a deferred task instead of inside `record`: `record` runs within an
+   * upstream call's event, on the path of a request, and `onSecond` writes the second and its
+   * roll-ups to the store (a synchronous SQLite transaction on Node, milliseconds). Without it
+   * the second is closed at once. `tick` and `flush` first close any deferred second, so seconds
+   * reach `onSecond` in order either way.
+   */
+  defer?: (task: () => void) => void;
 }
 
 export interface MetricsEngine {
@@ -34,6 +44,8 @@ export interface MetricsEngine {
   tick: (now?: number) => void;
   /** Closes the open second now, even if it has not ended (shutdown, tests). */
   flush: () => void;
+  /** Hands every second already closed but deferred (see `defer`) to `onSecond` now. */
+  settle: () => void;
 }
 
 interface Second {
@@ -112,18 +124,37 @@ export function createMetricsEngine(deps: MetricsEngineDeps): MetricsEngine {
     deps.onSecond({ at: second.at, series });
   }
 
-  /** Closes the open second when `now` has moved past it; a gap of idle seconds is not filled. */
-  function rollTo(now: number) {
+  /** Seconds closed by an event, waiting for the deferred task (oldest first). */
+  let deferred: Second[] = [];
+  function settle() {
+    if (deferred.length === 0) return;
+    const due = deferred;
+    deferred = [];
+    for (const second of due) close(second);
+  }
+
+  /**
+   * Closes the open second when `now` has moved past it; a gap of idle seconds is not filled.
+   * From an event (`later`) the close is deferred when the runtime gave a way to defer.
+   */
+  function rollTo(now: number, later = false) {
     const at = secondOf(now);
     if (at <= current.at) return;
     const done = current;
     current = open(at);
-    close(done);
+    const defer = deps.defer;
+    if (!later || !defer) {
+      settle();
+      close(done);
+      return;
+    }
+    deferred.push(done);
+    if (deferred.length === 1) defer(settle);
   }
 
   return {
     record(event) {
-      rollTo(deps.now());
+      rollTo(deps.now(), true);
       if (event.type === 'breaker.transition') {
         current.transitions.set(
           event.integration,
@@ -143,12 +174,15 @@ export function createMetricsEngine(deps: MetricsEngineDeps): MetricsEngine {
       if (event.synthetic) health.set(event.integration, event.outcome === 'ok' ? 'up' : 'down');
     },
     tick(now = deps.now()) {
+      settle();
       rollTo(now);
     },
     flush() {
+      settle();
       const done = current;
       current = open(done.at + 1000);
       close(done);
     },
+    settle,
   };
 }

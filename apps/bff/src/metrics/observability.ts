@@ -88,10 +88,19 @@ export function createObservability(
     logger,
   });
   let pending: Promise<unknown>[] = [];
+  let deferredClose: ReturnType<typeof setTimeout> | undefined;
   const metrics = createMetricsEngine({
     integrations,
     integrationState: integrationGauges(deps.engine, deps.queueState),
     now,
+    // The first upstream event of each second closes the last one; its store write, roll-ups and
+    // alert rules then run just after that request's turn of the event loop, not inside it.
+    defer(task) {
+      deferredClose = setTimeout(() => {
+        deferredClose = undefined;
+        task();
+      }, 0);
+    },
     onSecond(second) {
       const stored = deps.metricsStore
         .write(second)
@@ -144,6 +153,10 @@ export function createObservability(
       }, deps.pruneEveryMs ?? 60_000);
     },
     stop() {
+      // A second already closed is still written, as it was when closing was synchronous.
+      clearTimeout(deferredClose);
+      deferredClose = undefined;
+      metrics.settle();
       clearInterval(ticker);
       clearInterval(pruner);
       ticker = pruner = undefined;

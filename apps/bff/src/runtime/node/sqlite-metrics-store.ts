@@ -1,8 +1,8 @@
 // The embedded MetricsStore: per-second buckets and their minute and hour roll-ups in SQLite.
 import type { MetricsBucket, MetricsSecond } from '@switchboard/shared/metrics';
 import {
+  bucketJson,
   createAccumulator,
-  finishBucket,
   mergeBucket,
   type BucketAccumulator,
 } from '../../metrics/bucket';
@@ -77,7 +77,7 @@ export function createSqliteMetricsStore(
       open.set(key, (entry = { at, acc }));
     }
     mergeBucket(entry.acc, bucket);
-    q.upsert.run(tier, integration, operation, at, JSON.stringify(finishBucket(entry.acc)));
+    q.upsert.run(tier, integration, operation, at, bucketJson(entry.acc));
   };
 
   const write = db.transaction((second: MetricsSecond) => {
