@@ -56,10 +56,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (type, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_due ON jobs (type, status, run_at);
 CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (status, dead_at);
--- Claims walk this in claim order and stop at their limit (added after jobs_due; additive).
+-- Claims walk this in claim order and stop at their limit. Its (type, status) prefix also serves
+-- the due-time and expired-lease lookups.
 CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (type, status, priority DESC, run_at, created_at);
+-- jobs_due (type, status, run_at) was made redundant by jobs_claim's prefix: one index fewer to
+-- write on every enqueue, claim and settle (bench/RESULTS.md, ingest7). Dropped where it exists.
+DROP INDEX IF EXISTS jobs_due;
 -- Retention finds settled jobs oldest first (partial: no entry while a job is queued or running).
 CREATE INDEX IF NOT EXISTS jobs_settled ON jobs (updated_at)
   WHERE status IN ('succeeded', 'discarded');
