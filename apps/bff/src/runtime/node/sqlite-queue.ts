@@ -10,20 +10,23 @@ import type {
 import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
 import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
 import { openDatabase, type SqliteDatabase } from './sqlite';
-import { groupCommit } from './sqlite-group-commit';
+import { groupCommit, syncWalOffLoop } from './sqlite-group-commit';
 import { asyncPort, type Sync } from './sync-port';
 
 /**
- * Opens `queue.db` in the data directory. WAL like the main database, but `synchronous = FULL`:
- * an enqueue is acknowledged to callers (a webhook's 2xx, a flow's 202) as durable, so a commit
- * must survive a power loss, not only a process crash. FULL costs an fsync per commit; the store's
- * group commit shares one commit among every write of an event-loop turn, so that price is paid
- * per batch, not per job step (decision 014).
+ * Opens `queue.db` in the data directory. WAL like the main database, and every write durable
+ * before it is acknowledged: an enqueue is acknowledged to callers (a webhook's 2xx, a flow's 202)
+ * as durable, so a commit must survive a power loss, not only a process crash. The store's group
+ * commit shares one commit among every write of an event-loop turn (decision 014) and fsyncs the
+ * WAL on the thread pool before acknowledging the batch (decision 027): `synchronous = NORMAL`
+ * only stops SQLite from doing that fsync itself, on the event loop, inside COMMIT.
  * @example const db = openQueueDatabase('.data'); const store = createSqliteJobStore(db);
  */
 export function openQueueDatabase(dataDir: string): SqliteDatabase {
   const db = openDatabase(dataDir, 'queue.db');
-  db.pragma('synchronous = FULL');
+  if (dataDir === ':memory:') return db;
+  db.pragma('synchronous = NORMAL');
+  syncWalOffLoop(db, `${db.name}-wal`);
   return db;
 }
 
