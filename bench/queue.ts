@@ -2,8 +2,9 @@
 // against the raw SQLite write rate of the same rows. No-op jobs, concurrency 16, every variant in
 // its own process pinned to one core (redis-server on the same core as its BullMQ client, so both
 // sides get one core), the variants rotated every round; medians and ranges over rounds.
-// Durability: queue.db is WAL with synchronous = FULL (an acknowledged enqueue survives power
-// loss); Redis runs with the append-only file and `appendfsync always` (fsync before the reply,
+// Durability: queue.db is WAL and every acknowledged write has its WAL fsynced first (the product:
+// NORMAL + its own fsync off the event loop, decision 027; the raw loop: FULL): it survives power
+// loss. Redis runs with the append-only file and `appendfsync always` (fsync before the reply,
 // the comparable setting) and, for reference, `everysec` (up to a second of acknowledged jobs lost).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

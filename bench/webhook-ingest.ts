@@ -15,6 +15,8 @@ const connections = Number(process.env.BENCH_WEBHOOK_CONNECTIONS ?? '64');
 // Another checkout's BFF (e.g. a worktree of the commit before a change) as a third target, so
 // before and after are measured in the same run: BENCH_WEBHOOK_BASELINE=/path/to/checkout.
 const baselineTree = process.env.BENCH_WEBHOOK_BASELINE;
+// A subset of the targets while iterating (e.g. `ingest,reference`); all of them by default.
+const only = process.env.BENCH_WEBHOOK_TARGETS?.split(',').filter(Boolean);
 const serverCore = 1;
 const loadCore = 0;
 
@@ -68,7 +70,9 @@ export async function webhookIngestBenchmark(): Promise<void> {
     : undefined;
   const targets = { bff, ingest, reference, ...(baseline && { baseline }) };
   type Name = 'bff' | 'ingest' | 'reference' | 'baseline';
-  const names: Name[] = ['bff', 'ingest', 'reference', ...(baseline ? ['baseline' as const] : [])];
+  const names = (
+    ['bff', 'ingest', 'reference', ...(baseline ? ['baseline' as const] : [])] as Name[]
+  ).filter((name) => only === undefined || only.includes(name));
   const results: Record<
     Name,
     { summary: LatencySummary; cpuUs: number; settledCpuUs: number; settleMs: number }[]

@@ -113,6 +113,9 @@ async function embedded(concurrency: number): Promise<QueueRunResult> {
 async function raw(rowsPerTx: number): Promise<QueueRunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-queue-bench-'));
   const db = openQueueDatabase(dir);
+  // The product fsyncs the WAL itself after each group COMMIT (decision 027); plain statements
+  // have no such step, so the raw loop gets SQLite's own fsync inside COMMIT: the same durability.
+  db.pragma('synchronous = FULL');
   try {
     createSqliteJobStore(db); // the schema and its indexes
     const insert = db.prepare(

@@ -1,5 +1,5 @@
 // Child process: the real BFF with one Standard Webhooks source, `POST /webhooks/bench`, its data
-// directory (queue.db: WAL, synchronous = FULL) in a fresh temporary directory on disk. Its queue
+// directory (queue.db: WAL, each commit's WAL fsynced before the answer, decision 027) in a fresh temporary directory on disk. Its queue
 // processes the deliveries as it would in production, unless started with `processing-paused`.
 // Prints its URL, serves until killed.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

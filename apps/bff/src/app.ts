@@ -1,6 +1,6 @@
 // createApp(deps): the whole BFF as one Hono app plus its lifecycle. No runtime-specific imports here.
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { createAdminRoutes } from './auth/admin.routes';
 import type { AuthServices } from './auth/auth-services';
 import { createAuthRoutes } from './auth/auth.routes';
@@ -65,7 +65,12 @@ import type { Queue } from './queue/queue';
 import { createQueueRoutes } from './queue/queue.routes';
 import type { WebhookLog } from './webhooks/webhook-log';
 import { createWebhookProcessor } from './webhooks/webhook-processor';
-import { createWebhookIngest, mountWebhookIngest } from './webhooks/webhook-ingest';
+import {
+  createWebhookIngest,
+  webhookIngestHandler,
+  webhookRoute,
+  type WebhookIngest,
+} from './webhooks/webhook-ingest';
 import { createFlowEngine, type FlowEngine } from './flows/flow-engine';
 import type { FlowStore } from './flows/flow-store';
 import { createFlowRoutes } from './flows/flows.routes';
@@ -156,6 +161,11 @@ export interface SwitchboardApp {
   observability: Observability | undefined;
   /** The durable queue, when `jobs` was given. */
   queue: Queue | undefined;
+  /**
+   * `POST /webhooks/:source` without Hono, when `jobs` was given: the Node adapter serves deliveries
+   * with it straight from node:http (the app's route answers the same way everywhere else).
+   */
+  webhookIngest: WebhookIngest | undefined;
   /** The flow engine, when `jobs.flowStore` was given. */
   flows: FlowEngine | undefined;
   /** Starts timers: per-second samples and sandbox traffic. */
@@ -207,12 +217,12 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   // Routes are fixed once the app serves: each path's match is remembered (http/cached-router).
   const app = new OpenAPIHono<AppEnv>({ router: createCachedRouter() });
   const onError = createErrorHandler(logger);
-  // Inbound webhooks (issue 7) answer from their own lean chain (webhooks/webhook-ingest.ts),
+  // Inbound webhooks (issue 7) answer from their own lean path (webhooks/webhook-ingest.ts),
   // registered before the app-wide middleware, which a delivery then never runs. Built below.
-  let webhookIngest: Hono<AppEnv> | undefined;
+  let webhookIngest: WebhookIngest | undefined;
   app.post(
-    '/webhooks/:source',
-    mountWebhookIngest(() => webhookIngest),
+    webhookRoute,
+    webhookIngestHandler(() => webhookIngest, security.clientIp),
   );
   // --- Telemetry (issue 5): trace context + server span + HTTP metrics per request; bus readers
   // for upstream metrics and client spans. Before the request log, whose lines carry the trace id.
@@ -437,23 +447,15 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       queue: jobs.queue,
       log: jobs.webhookLog,
       now: Date.now,
+      monotonicNow: now,
       logger,
-      // A request id, the trace and HTTP metrics, and a log line, as every other route gets.
-      middleware: [
-        requestFrame([assignRequestId, telemetry.hook, requestLogHook(logger, now)], onError),
-      ],
+      // The trace and HTTP metrics every other route gets (the request id and log line are the
+      // ingest's own, written alike).
+      startServerSpan: telemetry.startServerSpan,
       // Per sending address, ahead of the signature check: a flood of forged deliveries is cut off
       // before it costs an HMAC and a rejected line in the webhook log each.
-      rateLimit: rateLimit({
-        name: 'webhook',
-        points: security.limits.webhookPerIpPerMinute ?? 6_000,
-        durationSec: 60,
-        logger,
-        subject: 'from this address',
-        key: (c) => security.clientIp(c),
-      }),
+      rateLimit: { points: security.limits.webhookPerIpPerMinute ?? 6_000, durationSec: 60 },
       shuttingDown: () => shuttingDown,
-      onError,
     });
     app.route('/', createWebhookRoutes({ log: jobs.webhookLog }));
   }
@@ -492,6 +494,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     telemetry,
     observability,
     queue: jobs?.queue,
+    webhookIngest,
     flows,
     start() {
       const publishQueue = createQueueSamplePublisher(hub);

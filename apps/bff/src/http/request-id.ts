@@ -6,10 +6,16 @@ const headerName = 'X-Request-Id';
 const maxLength = 255;
 const unsafe = /[^\w\-=]/;
 
-/** Same rules as `hono/request-id`'s defaults (length ≤ 255, letters, digits, `_`, `-`, `=`). */
+/**
+ * The caller's id when it is a sane token, else a fresh UUID. Same rules as `hono/request-id`'s
+ * defaults (length ≤ 255, letters, digits, `_`, `-`, `=`).
+ */
+export function requestIdFrom(given: string | undefined): string {
+  return !given || given.length > maxLength || unsafe.test(given) ? crypto.randomUUID() : given;
+}
+
 export const assignRequestId: RequestHook = (c) => {
-  let id = c.req.header(headerName);
-  if (!id || id.length > maxLength || unsafe.test(id)) id = crypto.randomUUID();
+  const id = requestIdFrom(c.req.header(headerName));
   c.set('requestId', id);
   c.header(headerName, id);
   return undefined;

@@ -3,6 +3,7 @@
 import type { Job, JobAttempt, QueueStats } from '@switchboard/shared/queue';
 import type { Logger } from '../http/logger';
 import { backoffDelay } from './backoff';
+import { timeOrderedId } from './job-id';
 import type { ClaimedJob, JobStore, NewJob } from './job-store';
 import { diffPayload } from './payload-diff';
 import {
@@ -79,7 +80,8 @@ export function createJobQueue(options: JobQueueOptions): Queue {
   const pollMs = options.pollMs ?? 1_000;
   const defaultMaxAttempts = options.defaultMaxAttempts ?? 5;
   const defaultBackoff = options.defaultBackoff ?? { baseMs: 1_000, maxMs: 60_000 };
-  const newId = options.newId ?? (() => crypto.randomUUID());
+  // Time-ordered: new jobs append to the id indexes instead of landing on random pages (job-id.ts).
+  const newId = options.newId ?? (() => timeOrderedId(clock.now()));
   const workers = new Map<string, Worker>();
   const settledListeners = new Set<(event: JobSettled) => void>();
   const settled = (event: JobSettled) => {

@@ -38,13 +38,29 @@ export const unknownClientIp = 'unknown';
  * app.use('*', rateLimit({ name: 'ip', points: 100, durationSec: 60, key: clientIp }));
  */
 export function createClientIp(options: ClientIpOptions): (c: Context) => string {
-  const isTrusted = createProxyTrust(options.trustedProxies);
+  const clientAddress = createClientAddress(options.trustedProxies);
   const { remoteAddress } = options;
   return function clientIp(c) {
-    const peer = parseIp(remoteAddress(c) ?? '');
+    return clientAddress(remoteAddress(c), (name) => c.req.header(name));
+  };
+}
+
+/**
+ * `createClientIp`'s rule without a Hono context: the socket's peer address and a header lookup
+ * in, the client's address out. For a runtime adapter that serves a route straight from its own
+ * request object (the webhook ingest on Node).
+ * @example const clientAddress = createClientAddress(['10.0.0.0/8']);
+ * clientAddress(req.socket.remoteAddress, (name) => header(req, name));
+ */
+export function createClientAddress(
+  trustedProxies: readonly string[],
+): (peerAddress: string | undefined, header: (name: string) => string | undefined) => string {
+  const isTrusted = createProxyTrust(trustedProxies);
+  return function clientAddress(peerAddress, header) {
+    const peer = parseIp(peerAddress ?? '');
     if (peer === undefined) return unknownClientIp;
     if (!isTrusted(peer)) return peer.text;
-    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',');
+    const forwarded = (header('x-forwarded-for') ?? '').split(',');
     let nearest = peer;
     for (let i = forwarded.length - 1; i >= 0; i--) {
       const entry = (forwarded[i] ?? '').trim();

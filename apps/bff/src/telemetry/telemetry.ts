@@ -36,6 +36,11 @@ export interface Telemetry {
   middleware: MiddlewareHandler<AppEnv>;
   /** The same as a part of the request frame (`http/request-frame`), before the request log's. */
   hook: RequestHook;
+  /**
+   * The server span and HTTP metrics of a request served without a Hono context (the webhook
+   * ingest on Node's own listener): the same span and metrics the hook records.
+   */
+  startServerSpan: (traceparent: string | undefined) => ServerSpan;
   /** `GET /metrics`, when there is a registry. */
   routes: OpenAPIHono<AppEnv>;
   metrics: TelemetryMetrics | undefined;
@@ -43,6 +48,12 @@ export interface Telemetry {
   flush(): Promise<void>;
   /** Stops reading the bus. */
   stop(): void;
+}
+
+/** A request's server span while it runs; `end` records it and its HTTP metrics once. */
+export interface ServerSpan {
+  trace: { traceId: string; spanId: string };
+  end(method: string, route: string, path: string, status: number, requestId?: string): void;
 }
 
 /**
@@ -81,41 +92,43 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
     );
   }
 
-  const hook: RequestHook = function traceRequest(c) {
-    const inbound = parseTraceparent(c.req.header('traceparent'));
+  const startServerSpan = (traceparent: string | undefined): ServerSpan => {
+    const inbound = parseTraceparent(traceparent);
     const trace = { traceId: inbound?.traceId ?? newTraceId(), spanId: newSpanId() };
-    c.set('trace', trace);
     const startedWall = wallNow();
     const started = clock.now();
+    return {
+      trace,
+      end(method, route, path, status, requestId) {
+        const durationMs = clock.now() - started;
+        metrics?.recordRequest({ method, route, status, durationSeconds: durationMs / 1000 });
+        spans?.export({
+          traceId: trace.traceId,
+          spanId: trace.spanId,
+          ...(inbound && { parentSpanId: inbound.parentId }),
+          name: `${method} ${route}`,
+          kind: 'server',
+          startMs: startedWall,
+          endMs: startedWall + durationMs,
+          attributes: {
+            'http.request.method': method,
+            'http.route': route,
+            'url.path': path,
+            'http.response.status_code': status,
+            ...(requestId && { 'switchboard.request_id': requestId }),
+          },
+          // Server spans: only 5xx are errors (a 4xx is the caller's, per the HTTP semantic conventions).
+          status: status >= 500 ? { code: 'error', message: `HTTP ${status}` } : { code: 'unset' },
+        });
+      },
+    };
+  };
+  const hook: RequestHook = function traceRequest(c) {
+    const span = startServerSpan(c.req.header('traceparent'));
+    c.set('trace', span.trace);
     // Runs on the final response: errors further down come back as the error handler's.
     return function endServerSpan(c) {
-      const durationMs = clock.now() - started;
-      const status = c.res.status;
-      const route = routePatternOf(c);
-      metrics?.recordRequest({
-        method: c.req.method,
-        route,
-        status,
-        durationSeconds: durationMs / 1000,
-      });
-      spans?.export({
-        traceId: trace.traceId,
-        spanId: trace.spanId,
-        ...(inbound && { parentSpanId: inbound.parentId }),
-        name: `${c.req.method} ${route}`,
-        kind: 'server',
-        startMs: startedWall,
-        endMs: startedWall + durationMs,
-        attributes: {
-          'http.request.method': c.req.method,
-          'http.route': route,
-          'url.path': c.req.path,
-          'http.response.status_code': status,
-          ...(c.get('requestId') && { 'switchboard.request_id': c.get('requestId') }),
-        },
-        // Server spans: only 5xx are errors (a 4xx is the caller's, per the HTTP semantic conventions).
-        status: status >= 500 ? { code: 'error', message: `HTTP ${status}` } : { code: 'unset' },
-      });
+      span.end(c.req.method, routePatternOf(c), c.req.path, c.res.status, c.get('requestId'));
     };
   };
   const middleware: MiddlewareHandler<AppEnv> = async function traceRequestMiddleware(c, next) {
@@ -127,6 +140,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
   return {
     middleware,
     hook,
+    startServerSpan,
     routes: metrics
       ? createMetricsRoutes({
           metrics,

@@ -1,92 +1,321 @@
-// The inbound webhook route with its own lean middleware chain. Webhooks are machine-to-machine:
-// no browser, no cookie, no session, so the app-wide chain's session lookup, CSRF check, security
-// headers and compression buy a delivery nothing, and its body limit built a web Request with a
-// body stream per delivery (bench/RESULTS.md, issue 7). What a delivery keeps: a request id, the
-// trace and HTTP metrics, a log line, the connection-close while draining, a body limit, and a rate
-// limit per source.
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+// `POST /webhooks/:source` as one runtime-neutral function: request in (a source, a header lookup,
+// a body reader), answer out (status, headers, JSON text). Webhooks are machine-to-machine — no
+// browser, no cookie, no session — so a delivery skips the app-wide chain and gets only what it
+// needs: a request id, the server span and HTTP metrics, a request log line, connection-close while
+// draining, a body limit, a rate limit per sending address, then verify, dedupe, enqueue and log.
+// Hono serves it through `webhookIngestHandler` (edge build, tests); the Node adapter serves it
+// straight from node:http's request (runtime/node/webhook-listener.ts), without a web Request, a
+// Response or a Hono context per delivery (bench/RESULTS.md, ingest7). Both write what this returns,
+// so their answers are the same bytes.
+import type { ErrorBody, ErrorCode } from '@switchboard/shared/errors';
+import type { WebhookRejection } from '@switchboard/shared/queue';
+import type { Handler } from 'hono';
 import type { AppEnv } from '../http/app-env';
-import { errorResponse } from '../http/errors';
-import { bodyLimit, formatBytes } from '../security/body-limit';
-import { receiveWebhookHandler, type WebhookRoutesDeps } from './webhooks.routes';
+import { requestIdFrom } from '../http/request-id';
+import type { EnqueueResult } from '../queue/queue';
+import { formatBytes } from '../security/body-limit';
+import { createWindowCounter } from '../security/window-counter';
+import type { ServerSpan } from '../telemetry/telemetry';
+import { verifyWebhook } from './verify-webhook';
+import { webhookJobType, type WebhookRoutesDeps } from './webhooks.routes';
 
 /** Deliveries larger than this are refused with 413 (providers send a few kilobytes). */
 export const defaultWebhookMaxBodyBytes = 256 * 1024;
 
+/** The route's pattern, as metrics and spans name it. */
+export const webhookRoute = '/webhooks/:source';
+
+export interface WebhookIngestRequest {
+  /** The `:source` path segment, decoded. */
+  source: string;
+  /** The request's path (no query), for the log line and the span. */
+  path: string;
+  /** Header lookup by lower-case name (a plain function: it is passed around on its own). */
+  header: (name: string) => string | undefined;
+  /** The sender's address, as the runtime's client-address rule gives it (the rate limit's key). */
+  clientIp: string;
+  /** Reads the whole body; `undefined` as soon as more than `maxBytes` arrived (reading stops). */
+  readBody(maxBytes: number): Promise<Uint8Array | undefined>;
+}
+
+export interface WebhookIngestResponse {
+  status: number;
+  /** Lower-case names, written in this order. */
+  headers: Record<string, string>;
+  /** JSON text: the outcome, or the shared error shape. */
+  body: string;
+}
+
+export type WebhookIngest = (request: WebhookIngestRequest) => Promise<WebhookIngestResponse>;
+
 export interface WebhookIngestDeps extends WebhookRoutesDeps {
-  /**
-   * The app-wide observability middleware a delivery keeps, in order (request id, then telemetry,
-   * then the request log): the app passes its own so webhooks are traced, measured and logged alike.
-   */
-  middleware: MiddlewareHandler<AppEnv>[];
-  /** Per-source limiter (rate-limit.ts), applied after the source is known to exist. */
-  rateLimit?: MiddlewareHandler<AppEnv>;
+  /** Starts the request's server span and HTTP metrics (telemetry.startServerSpan). */
+  startServerSpan?: (traceparent: string | undefined) => ServerSpan;
+  /** Monotonic milliseconds, for the request log's duration. */
+  monotonicNow: () => number;
+  /** Deliveries allowed per sending address per window, ahead of the signature check. */
+  rateLimit: { points: number; durationSec: number };
   /** True once shutdown began: answers then close their connection so draining is not held open. */
   shuttingDown: () => boolean;
   maxBodyBytes?: number;
-  onError: Parameters<Hono<AppEnv>['onError']>[0];
 }
 
+const rejectionStatus: Record<WebhookRejection, 400 | 401 | 404> = {
+  unknown_source: 404,
+  missing_signature: 401,
+  malformed_signature: 401,
+  bad_signature: 401,
+  timestamp_out_of_tolerance: 401,
+  invalid_body: 400,
+};
+
+const rejectionCode = (reason: WebhookRejection): ErrorCode =>
+  reason === 'unknown_source'
+    ? 'not_found'
+    : reason === 'invalid_body'
+      ? 'bad_request'
+      : 'unauthorized';
+
+/** The shared JSON error shape (packages/shared/src/errors.ts), as `errorResponse` writes it. */
+function errorJson(code: ErrorCode, message: string, requestId: string, details?: unknown): string {
+  const body: ErrorBody = {
+    error: { code, message, ...(details === undefined ? {} : { details }), requestId },
+  };
+  return JSON.stringify(body);
+}
+
+const declaredLength = /^\d{1,15}$/;
+const rateLimitName = 'webhook';
+
 /**
- * A body limit that costs nothing when the body's length is declared: Node's HTTP parser reads
- * exactly Content-Length bytes as the body, so checking the header is enough and the body is then
- * read once, straight from the socket. Chunked bodies (no declared length) go through the shared
- * counting limiter (security/body-limit.ts), which stops at the first byte over the limit.
+ * @example
+ * const ingest = createWebhookIngest({ sources, queue, log, now: Date.now, logger, monotonicNow,
+ *   rateLimit: { points: 6000, durationSec: 60 }, shuttingDown: () => false });
+ * const answer = await ingest({ source, path, header, clientIp, readBody });
  */
-export function declaredBodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
-  const counting = bodyLimit({ maxBytes });
-  return async function limitWebhookBody(c, next) {
-    const declared = c.req.header('content-length');
-    if (declared === undefined || c.req.header('transfer-encoding') !== undefined)
-      return counting(c, next);
-    if (/^\d{1,15}$/.test(declared) && Number(declared) <= maxBytes) return next();
-    c.header('connection', 'close');
-    return errorResponse(
-      c,
-      413,
-      'payload_too_large',
-      `The request body is larger than the ${formatBytes(maxBytes)} this endpoint accepts; send a smaller one.`,
-      { maxBytes },
+export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
+  const { sources, queue, log, logger, monotonicNow } = deps;
+  const maxBytes = deps.maxBodyBytes ?? defaultWebhookMaxBodyBytes;
+  const { points, durationSec } = deps.rateLimit;
+  const counter = createWindowCounter(points, durationSec * 1000, deps.now);
+  const policy = `"${rateLimitName}";q=${points};w=${durationSec}`;
+  const tooLarge = `The request body is larger than the ${formatBytes(maxBytes)} this endpoint accepts; send a smaller one.`;
+
+  /** Verify, dedupe, enqueue, log: the delivery's own work, once the request passed the limits. */
+  async function receive(
+    source: string,
+    request: WebhookIngestRequest,
+    body: Uint8Array,
+    requestId: string,
+  ): Promise<[number, string]> {
+    const at = deps.now();
+    const found = sources.get(source);
+    let rejection: WebhookRejection;
+    let deliveryId: string | null = null;
+    if (!found) rejection = 'unknown_source';
+    else {
+      const verdict = await verifyWebhook(
+        found.config,
+        found.keys,
+        { header: request.header, body },
+        at,
+      );
+      if (verdict.ok) {
+        const id = verdict.deliveryId;
+        const { eventType } = verdict;
+        // The job and its log line are made durable together (one commit for the embedded store).
+        const job = await log.appendEnqueued(
+          () =>
+            queue.enqueue({
+              type: webhookJobType,
+              payload: { source, deliveryId: id, eventType, event: verdict.event },
+              // The delivery id makes a redelivery the same job: processed once, acknowledged again.
+              ...(id !== null && { idempotencyKey: `${source}:${id}` }),
+              integration: `webhook-${source}`,
+              operation: eventType ?? 'event',
+            }),
+          (enqueued: EnqueueResult) => ({
+            at,
+            source,
+            deliveryId: id,
+            outcome: enqueued.created ? 'accepted' : 'duplicate',
+            reason: null,
+            eventType,
+            bodyBytes: body.length,
+            jobId: enqueued.id,
+          }),
+        );
+        const status = job.created ? 'accepted' : 'duplicate';
+        return [job.created ? 202 : 200, JSON.stringify({ status, jobId: job.id })];
+      }
+      rejection = verdict.reason;
+      deliveryId = verdict.deliveryId;
+    }
+    // The reason and the sizes only: never the secret, the signature or the body.
+    logger.warn(
+      { source, reason: rejection, deliveryId, bodyBytes: body.length },
+      'webhook rejected',
     );
+    await log.append({
+      at,
+      source,
+      bodyBytes: body.length,
+      eventType: null,
+      jobId: null,
+      deliveryId,
+      outcome: 'rejected',
+      reason: rejection,
+    });
+    return [
+      rejectionStatus[rejection],
+      errorJson(
+        rejectionCode(rejection),
+        `Webhook refused: ${rejection.replaceAll('_', ' ')}.`,
+        requestId,
+      ),
+    ];
+  }
+
+  /** The limits, in the order the route always had them: body size, rate, then the delivery. */
+  async function answer(
+    request: WebhookIngestRequest,
+    requestId: string,
+    headers: Record<string, string>,
+  ): Promise<[number, string]> {
+    const declared = request.header('content-length');
+    // Node's parser reads exactly Content-Length bytes as the body, so a declared length over the
+    // limit is refused before a byte of it is read; a chunked body is counted as it arrives.
+    if (
+      declared !== undefined &&
+      request.header('transfer-encoding') === undefined &&
+      !(declaredLength.test(declared) && Number(declared) <= maxBytes)
+    ) {
+      headers.connection = 'close';
+      return [413, errorJson('payload_too_large', tooLarge, requestId, { maxBytes })];
+    }
+    const count = counter.consume(request.clientIp);
+    if (!count.allowed) {
+      const retryAfterSec = Math.max(1, Math.ceil(count.msBeforeNext / 1000));
+      headers['ratelimit-policy'] = policy;
+      headers.ratelimit = `"${rateLimitName}";r=0;t=${retryAfterSec}`;
+      headers['retry-after'] = String(retryAfterSec);
+      return [
+        429,
+        errorJson(
+          'rate_limited',
+          `Too many requests from this address; try again in ${retryAfterSec} s.`,
+          requestId,
+          { policy: rateLimitName, limit: points, windowSec: durationSec, retryAfterSec },
+        ),
+      ];
+    }
+    headers['ratelimit-policy'] = policy;
+    headers.ratelimit = `"${rateLimitName}";r=${count.remaining};t=${Math.max(0, Math.ceil(count.msBeforeNext / 1000))}`;
+    const body = await request.readBody(maxBytes);
+    if (body === undefined) {
+      // The rest of the body is still on the wire: the connection cannot carry another request.
+      headers.connection = 'close';
+      return [413, errorJson('payload_too_large', tooLarge, requestId, { maxBytes })];
+    }
+    return receive(request.source, request, body, requestId);
+  }
+
+  return async function ingestWebhook(request) {
+    const started = monotonicNow();
+    const requestId = requestIdFrom(request.header('x-request-id'));
+    const span = deps.startServerSpan?.(request.header('traceparent'));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-request-id': requestId,
+    };
+    let status: number;
+    let body: string;
+    try {
+      [status, body] = await answer(request, requestId, headers);
+    } catch (err) {
+      // Unexpected (e.g. the queue's storage failed): name and message only, no stack, no data.
+      const e = err instanceof Error ? err : new Error(String(err));
+      logger.error(
+        { requestId, traceId: span?.trace.traceId, err: { name: e.name, message: e.message } },
+        'unhandled error',
+      );
+      status = 500;
+      body = errorJson(
+        'internal',
+        'Something went wrong on our side; quote the request id when reporting it.',
+        requestId,
+      );
+    }
+    // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
+    if (deps.shuttingDown()) headers.connection = 'close';
+    span?.end('POST', webhookRoute, request.path, status, requestId);
+    logger.info(
+      {
+        requestId,
+        ...(span && { traceId: span.trace.traceId, spanId: span.trace.spanId }),
+        method: 'POST',
+        path: request.path,
+        status,
+        durationMs: Math.round((monotonicNow() - started) * 10) / 10,
+      },
+      'request',
+    );
+    return { status, headers, body };
   };
 }
 
-/**
- * `POST /webhooks/:source` as its own small app. Mount it in the main app ahead of the app-wide
- * middleware and hand it the request (`mountWebhookIngest`): it answers without calling `next`, so
- * the app-wide chain never runs for a delivery.
- * @example const ingest = createWebhookIngest({ ...deps, middleware: [requestId(), trace, log] });
- */
-export function createWebhookIngest(deps: WebhookIngestDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const closeWhileDraining: MiddlewareHandler<AppEnv> = async function closeWhileDraining(c, next) {
-    await next();
-    if (deps.shuttingDown()) c.header('connection', 'close');
-  };
-  const limitRate: MiddlewareHandler<AppEnv> = deps.rateLimit ?? ((_c, next) => next());
-  app.onError(deps.onError);
-  const chain = [
-    ...deps.middleware,
-    closeWhileDraining,
-    declaredBodyLimit(deps.maxBodyBytes ?? defaultWebhookMaxBodyBytes),
-    limitRate,
-  ];
-  for (const middleware of chain) app.use('/webhooks/:source', middleware);
-  app.post('/webhooks/:source', receiveWebhookHandler(deps));
-  return app;
+/** Reads a web Request's body, stopping (`undefined`) once more than `maxBytes` arrived. */
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /**
- * The main app's handler for `POST /webhooks/:source`: answers from the ingest app, or passes on
- * (to the app's 404) when webhooks are off. `ingest` is read per request, so the app can register
- * this first and build the ingest app later, once its telemetry exists.
+ * The Hono route for the ingest (`app.post(webhookRoute, …)`), registered ahead of the app-wide
+ * middleware: it answers without calling `next`, so that chain never runs for a delivery. `ingest`
+ * is read per request (the app builds it once its telemetry exists); without one, the route passes
+ * on to the app's 404.
  */
-export function mountWebhookIngest(
-  ingest: () => Hono<AppEnv> | undefined,
-): MiddlewareHandler<AppEnv> {
-  return async function webhookIngest(c: Context<AppEnv>, next) {
-    const app = ingest();
-    if (!app) return next();
-    return app.fetch(c.req.raw, c.env);
+export function webhookIngestHandler(
+  ingest: () => WebhookIngest | undefined,
+  clientIp: (c: Parameters<Handler<AppEnv>>[0]) => string,
+): Handler<AppEnv> {
+  return async function receiveWebhook(c, next) {
+    const run = ingest();
+    if (!run) return next();
+    const declared =
+      c.req.header('content-length') !== undefined &&
+      c.req.header('transfer-encoding') === undefined;
+    const answer = await run({
+      source: c.req.param('source') ?? '',
+      path: c.req.path,
+      header: (name) => c.req.header(name),
+      clientIp: clientIp(c),
+      // A declared length was checked against the limit already: read it in one go (on Node,
+      // without building a web body stream); otherwise count the chunks as they come.
+      readBody: async (maxBytes) =>
+        declared ? new Uint8Array(await c.req.arrayBuffer()) : readLimited(c.req.raw, maxBytes),
+    });
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
   };
 }

@@ -1,15 +1,15 @@
-// Inbound webhooks: verified on the raw body, deduplicated by delivery id, queued, acknowledged fast.
+// Inbound webhooks: their sources and dependencies, and the webhook log's route. The ingest route
+// itself (verify on the raw body, dedupe by delivery id, queue, acknowledge fast) is webhook-ingest.ts.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Handler } from 'hono';
 import type { WebhookSourceConfig } from '@switchboard/shared/catalog';
-import { WebhookLogSchema, type WebhookRejection } from '@switchboard/shared/queue';
+import { WebhookLogSchema } from '@switchboard/shared/queue';
 import { NameSchema } from '@switchboard/shared/upstreams';
 import type { AppEnv } from '../http/app-env';
-import { errorResponse, validationHook } from '../http/errors';
+import { validationHook } from '../http/errors';
 import type { Logger } from '../http/logger';
 import { errorContent, jsonContent } from '../http/openapi';
-import type { EnqueueResult, Queue } from '../queue/queue';
-import { verifyWebhook, type WebhookKey } from './verify-webhook';
+import type { Queue } from '../queue/queue';
+import type { WebhookKey } from './verify-webhook';
 import type { WebhookLog } from './webhook-log';
 
 /** The job type that processes verified deliveries. */
@@ -30,15 +30,6 @@ export interface WebhookRoutesDeps {
   logger: Logger;
 }
 
-const rejectionStatus: Record<WebhookRejection, 400 | 401 | 404> = {
-  unknown_source: 404,
-  missing_signature: 401,
-  malformed_signature: 401,
-  bad_signature: 401,
-  timestamp_out_of_tolerance: 401,
-  invalid_body: 400,
-};
-
 const getLog = createRoute({
   method: 'get',
   path: '/api/webhooks/log',
@@ -54,69 +45,6 @@ const getLog = createRoute({
     400: errorContent('Invalid query'),
   },
 });
-
-/**
- * `POST /webhooks/:source`: verify, dedupe, enqueue, log, answer. Mounted by `createWebhookIngest`
- * (webhook-ingest.ts) behind its own lean middleware chain.
- */
-export function receiveWebhookHandler(deps: WebhookRoutesDeps): Handler<AppEnv> {
-  const { sources, queue, log, logger } = deps;
-  return async function receiveWebhook(c) {
-    const source = c.req.param('source') ?? '';
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const at = deps.now();
-    const entry = { at, source, bodyBytes: body.length, eventType: null, jobId: null };
-    const reject = async (reason: WebhookRejection, deliveryId: string | null) => {
-      // The reason and the sizes only: never the secret, the signature or the body.
-      logger.warn({ source, reason, deliveryId, bodyBytes: body.length }, 'webhook rejected');
-      await log.append({ ...entry, deliveryId, outcome: 'rejected', reason });
-      return errorResponse(
-        c,
-        rejectionStatus[reason],
-        reason === 'unknown_source'
-          ? 'not_found'
-          : reason === 'invalid_body'
-            ? 'bad_request'
-            : 'unauthorized',
-        `Webhook refused: ${reason.replaceAll('_', ' ')}.`,
-      );
-    };
-    const found = sources.get(source);
-    if (!found) return reject('unknown_source', null);
-    const verdict = await verifyWebhook(
-      found.config,
-      found.keys,
-      { header: (name) => c.req.header(name), body },
-      at,
-    );
-    if (!verdict.ok) return reject(verdict.reason, verdict.deliveryId);
-
-    const deliveryId = verdict.deliveryId;
-    const outcomeOf = (job: EnqueueResult) => (job.created ? 'accepted' : 'duplicate');
-    // The job and its log line are made durable together (one commit for the embedded store).
-    const job = await log.appendEnqueued(
-      () =>
-        queue.enqueue({
-          type: webhookJobType,
-          payload: { source, deliveryId, eventType: verdict.eventType, event: verdict.event },
-          // The delivery id makes a redelivery the same job: processed once, acknowledged again.
-          ...(deliveryId !== null && { idempotencyKey: `${source}:${deliveryId}` }),
-          integration: `webhook-${source}`,
-          operation: verdict.eventType ?? 'event',
-        }),
-      (enqueued) => ({
-        ...entry,
-        deliveryId,
-        outcome: outcomeOf(enqueued),
-        reason: null,
-        eventType: verdict.eventType,
-        jobId: enqueued.id,
-      }),
-    );
-    const outcome = outcomeOf(job);
-    return c.json({ status: outcome, jobId: job.id }, job.created ? 202 : 200);
-  };
-}
 
 /** `GET /api/webhooks/log`, behind the app-wide chain (session, roles) like every `/api` route. */
 export function createWebhookRoutes(deps: Pick<WebhookRoutesDeps, 'log'>) {

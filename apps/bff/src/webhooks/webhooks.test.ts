@@ -1,12 +1,16 @@
 // Inbound webhooks through their routes over real SQLite with an injected clock: signatures,
-// tolerance, rotation, duplicates, and processing on the queue.
+// tolerance, rotation, duplicates, limits and processing on the queue. Every case runs on both
+// paths the ingest is served by: the Hono route (edge build, `app.request`) and Node's own
+// listener over real HTTP (runtime/node/webhook-listener.ts); a last case proves the two answer
+// with the same bytes.
+import { getRequestListener } from '@hono/node-server';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../http/app-env';
-import { createErrorHandler } from '../http/errors';
-import { rateLimit } from '../security/rate-limit';
 import { silentLogger } from '../http/logger';
 import { createJobQueue } from '../queue/job-queue';
 import { createManualClock } from '../resilience/clock';
@@ -14,22 +18,95 @@ import { openDatabase } from '../runtime/node/sqlite';
 import { createSqliteJobStore } from '../runtime/node/sqlite-queue';
 import { createSqliteWebhookLog } from '../runtime/node/sqlite-webhook-log';
 import { nodeWebhookKey } from '../runtime/node/node-hmac-key';
+import { createWebhookListener } from '../runtime/node/webhook-listener';
 import { importWebhookKeys, webCryptoWebhookKey, type WebhookKeyFactory } from './verify-webhook';
-import { createWebhookIngest } from './webhook-ingest';
+import { createWebhookIngest, webhookIngestHandler, webhookRoute } from './webhook-ingest';
 import { createWebhookRoutes, webhookJobType, type WebhookSource } from './webhooks.routes';
 
 const oldSecret = `whsec_${Buffer.from('old-secret-0123456789').toString('base64')}`;
 const newSecret = `whsec_${Buffer.from('new-secret-0123456789').toString('base64')}`;
 const t0 = Date.UTC(2026, 0, 1);
 
+/**
+ * `hono`: `app.request` on the Hono route; `node`: the Node listener over HTTP (what the server
+ * runs); `hono-http`: the Hono route behind @hono/node-server over HTTP (to compare bytes with).
+ */
+type Path = 'hono' | 'node' | 'hono-http';
+
+interface Send {
+  headers?: Record<string, string>;
+  body: string;
+  /** Sent in 300-byte chunks without a declared length. */
+  chunked?: boolean;
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+const chunksOf = (text: string) => {
+  const bytes = new TextEncoder().encode(text);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += 300) out.push(bytes.slice(at, at + 300));
+  return out;
+};
+
+/** A POST over real HTTP; the answer's raw headers are kept for byte comparisons. */
+function post(
+  port: number,
+  path: string,
+  send: Send,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...send.headers };
+    if (!send.chunked && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length'))
+      headers['content-length'] = String(Buffer.byteLength(send.body));
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    // The server may answer (413) and close before the whole body was sent.
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err);
+    });
+    if (send.chunked) for (const chunk of chunksOf(send.body)) req.write(chunk);
+    else req.write(send.body);
+    req.end();
+  });
+}
+
 async function setup(
-  active: string[] = [oldSecret, newSecret],
-  makeKey: WebhookKeyFactory = webCryptoWebhookKey,
-  perMinute = 1000,
+  options: {
+    active?: string[];
+    makeKey?: WebhookKeyFactory;
+    perMinute?: number;
+    path?: Path;
+  } = {},
 ) {
+  const {
+    active = [oldSecret, newSecret],
+    makeKey = webCryptoWebhookKey,
+    perMinute = 1000,
+  } = options;
   const clock = createManualClock(t0);
   const db = openDatabase(':memory:');
-  const queue = createJobQueue({ store: createSqliteJobStore(db), clock, logger: silentLogger });
+  let ids = 0;
+  const queue = createJobQueue({
+    store: createSqliteJobStore(db),
+    clock,
+    logger: silentLogger,
+    // Predictable job ids, so two setups given the same deliveries answer the same bytes.
+    newId: () => `job_${++ids}`,
+  });
   const processed: unknown[] = [];
   queue.handle(webhookJobType, (job) => void processed.push(job.payload));
   const log = createSqliteWebhookLog(db);
@@ -45,30 +122,74 @@ async function setup(
     ['stripe', await source('stripe', ['stripe-secret'])],
     ['github', await source('github', ['gh-secret'])],
   ]);
+  const ingest = createWebhookIngest({
+    sources,
+    queue,
+    log,
+    now: () => clock.now(),
+    monotonicNow: () => clock.now(),
+    logger: silentLogger,
+    shuttingDown: () => false,
+    maxBodyBytes: 1024,
+    rateLimit: { points: perMinute, durationSec: 60 },
+  });
   const app = new Hono<AppEnv>();
-  app.route(
-    '/',
-    createWebhookIngest({
-      sources,
-      queue,
-      log,
-      now: () => clock.now(),
-      logger: silentLogger,
-      middleware: [requestId()],
-      shuttingDown: () => false,
-      maxBodyBytes: 1024,
-      rateLimit: rateLimit({
-        name: 'webhook',
-        points: perMinute,
-        durationSec: 60,
-        logger: silentLogger,
-        key: () => '192.0.2.1',
-      }),
-      onError: createErrorHandler(silentLogger),
-    }),
+  app.post(
+    webhookRoute,
+    webhookIngestHandler(
+      () => ingest,
+      () => '192.0.2.1',
+    ),
   );
   app.route('/', createWebhookRoutes({ log }));
-  return { app, queue, log, processed, clock };
+
+  const path = options.path ?? 'hono';
+  let send: (url: string, init: Send) => Promise<Response>;
+  let raw: ((url: string, init: Send) => ReturnType<typeof post>) | undefined;
+  if (path === 'hono') {
+    send = async (url, { headers, body, chunked }) =>
+      app.request(url, {
+        method: 'POST',
+        ...(headers && { headers }),
+        ...(chunked
+          ? {
+              body: new ReadableStream<Uint8Array>({
+                start(controller) {
+                  for (const chunk of chunksOf(body)) controller.enqueue(chunk);
+                  controller.close();
+                },
+              }),
+              duplex: 'half',
+            }
+          : { body }),
+      });
+  } else {
+    const honoListener = getRequestListener(app.fetch);
+    const serveWebhook = createWebhookListener(ingest, () => '192.0.2.1');
+    const server = createServer(
+      path === 'node'
+        ? (req, res) => {
+            if (!serveWebhook(req, res)) void honoListener(req, res);
+          }
+        : honoListener,
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const { port } = server.address() as AddressInfo;
+    raw = (url, init) => post(port, url, init);
+    send = async (url, init) => {
+      const answer = await post(port, url, init);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(answer.headers))
+        if (typeof value === 'string') headers.set(name, value);
+      return new Response(answer.text, { status: answer.status, headers });
+    };
+  }
+  return { send, raw, queue, log, processed, clock };
 }
 
 const standardHeaders = (secret: string, id: string, body: string, seconds = t0 / 1000) => {
@@ -83,19 +204,25 @@ const standardHeaders = (secret: string, id: string, body: string, seconds = t0 
 
 const event = JSON.stringify({ type: 'invoice.paid', data: { id: 'in_1' } });
 
-// Every case runs with both HMAC keys: the web-standard one and the Node one the server uses.
+// Every case runs with both HMAC keys (the web-standard one and the Node one the server uses) and
+// on both serving paths (the Hono route and Node's own listener).
 describe.each([
-  ['Web Crypto', webCryptoWebhookKey],
-  ['node:crypto', nodeWebhookKey],
-] as const)('POST /webhooks/:source (%s HMAC)', (_name, makeKey) => {
+  ['Web Crypto', 'hono', webCryptoWebhookKey],
+  ['node:crypto', 'hono', nodeWebhookKey],
+  ['Web Crypto', 'node', webCryptoWebhookKey],
+  ['node:crypto', 'node', nodeWebhookKey],
+] as const)('POST /webhooks/:source (%s HMAC, %s path)', (_name, path, makeKey) => {
   it('accepts a signed delivery, queues it and processes it on the queue', async () => {
-    const { app, queue, log, processed } = await setup(undefined, makeKey);
-    const res = await app.request('/webhooks/billing', {
-      method: 'POST',
+    const { send, queue, log, processed } = await setup({ makeKey, path });
+    const res = await send('/webhooks/billing', {
       headers: standardHeaders(newSecret, 'msg_1', event),
       body: event,
     });
     expect(res.status).toBe(202);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('ratelimit-policy')).toBe('"webhook";q=1000;w=60');
+    expect(res.headers.get('ratelimit')).toBe('"webhook";r=999;t=60');
     const { jobId } = (await res.json()) as { jobId: string };
     await queue.runDue();
     expect((await queue.get(jobId))?.status).toBe('succeeded');
@@ -106,10 +233,9 @@ describe.each([
   });
 
   it('accepts either secret during a rotation', async () => {
-    const { app } = await setup(undefined, makeKey);
+    const { send } = await setup({ makeKey, path });
     for (const [i, secret] of [oldSecret, newSecret].entries()) {
-      const res = await app.request('/webhooks/billing', {
-        method: 'POST',
+      const res = await send('/webhooks/billing', {
         headers: standardHeaders(secret, `msg_r${i}`, event),
         body: event,
       });
@@ -118,18 +244,26 @@ describe.each([
   });
 
   it('refuses an unknown secret, a tampered body and an expired timestamp, and logs why', async () => {
-    const { app, log } = await setup([newSecret], makeKey);
+    const { send, log } = await setup({ active: [newSecret], makeKey, path });
     const post = (headers: Record<string, string>, body = event) =>
-      app.request('/webhooks/billing', { method: 'POST', headers, body });
-    expect((await post(standardHeaders(oldSecret, 'a', event))).status).toBe(401);
+      send('/webhooks/billing', { headers, body });
+    const unknown = await post(standardHeaders(oldSecret, 'a', event), event);
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toEqual({
+      error: {
+        code: 'unauthorized',
+        message: 'Webhook refused: bad signature.',
+        requestId: unknown.headers.get('x-request-id'),
+      },
+    });
     expect(
       (await post(standardHeaders(newSecret, 'b', event), event.replace('in_1', 'in_2'))).status,
     ).toBe(401);
     expect((await post(standardHeaders(newSecret, 'c', event, t0 / 1000 - 301))).status).toBe(401);
     expect((await post({})).status).toBe(401);
-    expect((await app.request('/webhooks/nobody', { method: 'POST', body: event })).status).toBe(
-      404,
-    );
+    const nobody = await send('/webhooks/nobody', { body: event });
+    expect(nobody.status).toBe(404);
+    expect(await nobody.json()).toMatchObject({ error: { code: 'not_found' } });
     const reasons = (await log.list({ limit: 10 })).map((e) => e.reason).reverse();
     expect(reasons).toEqual([
       'bad_signature',
@@ -140,44 +274,51 @@ describe.each([
     ]);
   });
 
+  it('refuses a signed body that is not JSON with 400', async () => {
+    const { send, log } = await setup({ makeKey, path });
+    const res = await send('/webhooks/billing', {
+      headers: standardHeaders(newSecret, 'msg_bad_json', '{nope'),
+      body: '{nope',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'bad_request' } });
+    expect((await log.list({ limit: 1 }))[0]).toMatchObject({ reason: 'invalid_body' });
+  });
+
   it('acknowledges a duplicate delivery id without processing it twice', async () => {
-    const { app, queue, processed } = await setup(undefined, makeKey);
-    const send = () =>
-      app.request('/webhooks/billing', {
-        method: 'POST',
+    const { send, queue, processed } = await setup({ makeKey, path });
+    const again = () =>
+      send('/webhooks/billing', {
         headers: standardHeaders(newSecret, 'msg_dup', event),
         body: event,
       });
-    expect((await send()).status).toBe(202);
+    expect((await again()).status).toBe(202);
     await queue.runDue();
-    const again = await send();
-    expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ status: 'duplicate' });
+    const second = await again();
+    expect(second.status).toBe(200);
+    expect(await second.json()).toMatchObject({ status: 'duplicate' });
     await queue.runDue();
     expect(processed).toHaveLength(1);
   });
 
   it('verifies Stripe-Signature and X-Hub-Signature-256', async () => {
-    const { app } = await setup(undefined, makeKey);
+    const { send } = await setup({ makeKey, path });
     const stripeBody = JSON.stringify({ id: 'evt_1', type: 'charge.succeeded' });
     const t = t0 / 1000;
     const v1 = createHmac('sha256', 'stripe-secret').update(`${t}.${stripeBody}`).digest('hex');
-    const stripe = await app.request('/webhooks/stripe', {
-      method: 'POST',
+    const stripe = await send('/webhooks/stripe', {
       headers: { 'stripe-signature': `t=${t},v1=${v1}` },
       body: stripeBody,
     });
     expect(stripe.status).toBe(202);
-    const stale = await app.request('/webhooks/stripe', {
-      method: 'POST',
+    const stale = await send('/webhooks/stripe', {
       headers: { 'stripe-signature': `t=${t - 400},v1=${v1}` },
       body: stripeBody,
     });
     expect(stale.status).toBe(401);
     const ghBody = JSON.stringify({ action: 'opened' });
     const sig = createHmac('sha256', 'gh-secret').update(ghBody).digest('hex');
-    const gh = await app.request('/webhooks/github', {
-      method: 'POST',
+    const gh = await send('/webhooks/github', {
       headers: {
         'x-hub-signature-256': `sha256=${sig}`,
         'x-github-delivery': 'd-1',
@@ -186,8 +327,7 @@ describe.each([
       body: ghBody,
     });
     expect(gh.status).toBe(202);
-    const bad = await app.request('/webhooks/github', {
-      method: 'POST',
+    const bad = await send('/webhooks/github', {
       headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'x-github-delivery': 'd-2' },
       body: ghBody,
     });
@@ -195,53 +335,44 @@ describe.each([
   });
 });
 
-describe('POST /webhooks/:source body limit', () => {
+describe.each(['hono', 'node'] as const)('POST /webhooks/:source body limit (%s path)', (path) => {
   const big = JSON.stringify({ type: 'big', data: 'x'.repeat(2000) });
 
   it('refuses a declared length over the limit with 413 before reading the body', async () => {
-    const { app, log } = await setup();
-    const res = await app.request('/webhooks/billing', {
-      method: 'POST',
+    const { send, log } = await setup({ path });
+    const res = await send('/webhooks/billing', {
       headers: { ...standardHeaders(newSecret, 'msg_big', big), 'content-length': '2048' },
       body: big,
     });
     expect(res.status).toBe(413);
     expect(res.headers.get('connection')).toBe('close');
-    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'payload_too_large', details: { maxBytes: 1024 } },
+    });
     expect(await log.list({ limit: 10 })).toEqual([]);
   });
 
   it('counts a chunked body (no declared length) and refuses it once over the limit', async () => {
-    const { app } = await setup();
-    const chunked = (text: string) =>
-      new ReadableStream<Uint8Array>({
-        start(controller) {
-          const bytes = new TextEncoder().encode(text);
-          for (let at = 0; at < bytes.length; at += 300)
-            controller.enqueue(bytes.slice(at, at + 300));
-          controller.close();
-        },
-      });
-    const over = await app.request('/webhooks/billing', {
-      method: 'POST',
+    const { send, log } = await setup({ path });
+    const over = await send('/webhooks/billing', {
       headers: standardHeaders(newSecret, 'msg_chunked_big', big),
-      body: chunked(big),
-      duplex: 'half',
+      body: big,
+      chunked: true,
     });
     expect(over.status).toBe(413);
-    const within = await app.request('/webhooks/billing', {
-      method: 'POST',
+    expect(over.headers.get('connection')).toBe('close');
+    expect(await log.list({ limit: 10 })).toEqual([]);
+    const within = await send('/webhooks/billing', {
       headers: standardHeaders(newSecret, 'msg_chunked', event),
-      body: chunked(event),
-      duplex: 'half',
+      body: event,
+      chunked: true,
     });
     expect(within.status).toBe(202);
   });
 
   it('accepts a declared length within the limit', async () => {
-    const { app } = await setup();
-    const res = await app.request('/webhooks/billing', {
-      method: 'POST',
+    const { send } = await setup({ path });
+    const res = await send('/webhooks/billing', {
       headers: {
         ...standardHeaders(newSecret, 'msg_declared', event),
         'content-length': String(Buffer.byteLength(event)),
@@ -252,20 +383,75 @@ describe('POST /webhooks/:source body limit', () => {
   });
 });
 
-describe('POST /webhooks/:source rate limit', () => {
+describe.each(['hono', 'node'] as const)('POST /webhooks/:source rate limit (%s path)', (path) => {
   it('refuses deliveries past the per-address limit with 429 before checking or logging them', async () => {
-    const { app, log } = await setup(undefined, undefined, 2);
+    const { send, log } = await setup({ perMinute: 2, path });
     const post = (id: string) =>
-      app.request('/webhooks/billing', {
-        method: 'POST',
-        headers: standardHeaders(newSecret, id, event),
-        body: event,
-      });
+      send('/webhooks/billing', { headers: standardHeaders(newSecret, id, event), body: event });
     expect((await post('r1')).status).toBe(202);
     expect((await post('r2')).status).toBe(202);
     const refused = await post('r3');
     expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect(refused.headers.get('ratelimit')).toBe('"webhook";r=0;t=60');
+    expect(await refused.json()).toMatchObject({
+      error: {
+        code: 'rate_limited',
+        details: { policy: 'webhook', limit: 2, windowSec: 60, retryAfterSec: 60 },
+      },
+    });
     expect((await log.list({ limit: 10 })).map((e) => e.deliveryId)).toEqual(['r2', 'r1']);
+  });
+});
+
+describe('POST /webhooks/:source on Node: the same bytes as the Hono route', () => {
+  it('answers every outcome with the same status, headers and body on both paths', async () => {
+    const hono = await setup({ perMinute: 7, path: 'hono-http' });
+    const node = await setup({ perMinute: 7, path: 'node' });
+    const stripeBody = JSON.stringify({ id: 'evt_9', type: 'charge.succeeded' });
+    const t = t0 / 1000;
+    const v1 = createHmac('sha256', 'stripe-secret').update(`${t}.${stripeBody}`).digest('hex');
+    const withId = (headers: Record<string, string>, i: number) => ({
+      ...headers,
+      'x-request-id': `req-${i}`,
+    });
+    const deliveries: [string, Send][] = [
+      ['/webhooks/billing', { headers: standardHeaders(newSecret, 'm1', event), body: event }],
+      ['/webhooks/billing', { headers: standardHeaders(newSecret, 'm1', event), body: event }],
+      ['/webhooks/billing', { headers: standardHeaders(oldSecret, 'm2', '{}'), body: '{"x":1}' }],
+      ['/webhooks/billing?attempt=2', { headers: {}, body: event }],
+      ['/webhooks/nobody', { body: event }],
+      [
+        '/webhooks/stripe',
+        { headers: { 'stripe-signature': `t=${t},v1=${v1}` }, body: stripeBody },
+      ],
+      [
+        '/webhooks/billing',
+        { headers: standardHeaders(newSecret, 'm3', event), body: event, chunked: true },
+      ],
+      ['/webhooks/billing', { headers: { 'content-length': '5000' }, body: event }],
+      ['/webhooks/billing', { headers: standardHeaders(newSecret, 'm4', event), body: event }],
+    ];
+    const statuses: number[] = [];
+    for (const [i, [url, init]] of deliveries.entries()) {
+      const send = { ...init, headers: withId(init.headers ?? {}, i) };
+      const a = await hono.raw?.(url, send);
+      const b = await node.raw?.(url, send);
+      if (!a || !b) throw new Error('no HTTP path');
+      // Everything but the Date header, which is the clock's.
+      const withoutDate = (headers: IncomingHttpHeaders) =>
+        Object.fromEntries(Object.entries(headers).filter(([name]) => name !== 'date'));
+      const aHeaders = withoutDate(a.headers);
+      const bHeaders = withoutDate(b.headers);
+      expect({ url, status: b.status, headers: bHeaders, text: b.text }).toEqual({
+        url,
+        status: a.status,
+        headers: aHeaders,
+        text: a.text,
+      });
+      statuses.push(b.status);
+    }
+    // Every outcome was compared: accepted, duplicate, refused, unknown, too large, rate limited.
+    expect(statuses).toEqual([202, 200, 401, 401, 404, 202, 202, 413, 429]);
   });
 });

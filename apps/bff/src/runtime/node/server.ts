@@ -1,5 +1,6 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
-import { createAdaptorServer, type HttpBindings, type ServerType } from '@hono/node-server';
+import { getRequestListener, type HttpBindings, type ServerType } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -34,7 +35,7 @@ import { openDatabase } from './sqlite';
 import { createSqliteAuthStore } from './sqlite-auth-store';
 import { createSqliteIncidentStore } from './sqlite-incident-store';
 import { createSqliteMetricsStore } from './sqlite-metrics-store';
-import { createClientIp, createIsTls } from '../../security/client-ip';
+import { createClientAddress, createClientIp, createIsTls } from '../../security/client-ip';
 import { createLoginThrottle } from '../../security/login-throttle';
 import { createOtlpExporter } from '../../telemetry/otlp-exporter';
 import { createPrometheusRegistry } from './prometheus';
@@ -47,6 +48,7 @@ import { createSqliteWebhookLog } from './sqlite-webhook-log';
 import { createSqliteFlowStore } from './sqlite-flow-store';
 import { createRetention } from '../../queue/retention';
 import { nodeWebhookKey } from './node-hmac-key';
+import { createWebhookListener } from './webhook-listener';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -361,9 +363,22 @@ export async function startServer(
     },
   });
 
-  const server: ServerType = createAdaptorServer({
-    fetch: streams.wrapFetch(switchboard.app.fetch),
-  });
+  const honoListener = getRequestListener(streams.wrapFetch(switchboard.app.fetch));
+  // Webhook deliveries are answered from node:http's request itself, before @hono/node-server
+  // builds a web Request for them (runtime/node/webhook-listener.ts); the rest goes to the app.
+  const serveWebhook =
+    switchboard.webhookIngest &&
+    createWebhookListener(
+      switchboard.webhookIngest,
+      createClientAddress(config.security.trustedProxies),
+    );
+  const server: ServerType = createServer(
+    serveWebhook
+      ? (req, res) => {
+          if (!serveWebhook(req, res)) void honoListener(req, res);
+        }
+      : honoListener,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deeper accept queue than Node's 511: after a restart every console reconnects at once,

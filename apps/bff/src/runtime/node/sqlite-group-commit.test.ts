@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from './sqlite';
-import { groupCommit, writeAfter } from './sqlite-group-commit';
+import { groupCommit, syncWalOffLoop, writeAfter } from './sqlite-group-commit';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -125,6 +125,30 @@ describe('group commit', () => {
       );
       expect(first).toBe('late');
       expect(seenByOther()).toEqual(['late', 'late-log']);
+    });
+  });
+
+  describe('syncWalOffLoop (synchronous = NORMAL, the WAL fsynced on the thread pool)', () => {
+    it('acknowledges the batch after syncing the WAL', async () => {
+      const { db, write, insert, seenByOther } = setup();
+      db.pragma('synchronous = NORMAL');
+      syncWalOffLoop(db, `${db.name}-wal`);
+      expect(
+        await Promise.all([write(() => insert.run('a')), write(() => insert.run('b'))]),
+      ).toEqual([expect.objectContaining({ changes: 1 }), expect.objectContaining({ changes: 1 })]);
+      expect(seenByOther()).toEqual(['a', 'b']);
+    });
+
+    it('acknowledges nothing it could not sync', async () => {
+      const { db, write, insert } = setup();
+      db.pragma('synchronous = NORMAL');
+      syncWalOffLoop(db, `${db.name}-no-such-wal`);
+      const results = await Promise.allSettled([
+        write(() => insert.run('a')),
+        write(() => insert.run('b')),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'ENOENT' });
     });
   });
 });

@@ -1,0 +1,87 @@
+// `POST /webhooks/:source` served straight from node:http: the request's headers and body as Node
+// parsed them, handed to the runtime-neutral ingest (webhooks/webhook-ingest.ts), its answer written
+// back — no web Request or Response, no Hono context, no second routing per delivery. Everything
+// else (and any webhook path this does not recognise) goes on to the Hono app, whose own route
+// answers with the same ingest, so the two give the same bytes.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type {
+  WebhookIngest,
+  WebhookIngestRequest,
+  WebhookIngestResponse,
+} from '../../webhooks/webhook-ingest';
+
+/** `/webhooks/<source>` with an optional query; sources are catalog names (NameSchema). */
+const webhookPath = /^\/webhooks\/([a-z][a-z0-9-]{0,62})(?:\?|$)/;
+
+/** The sender's address from the socket and, behind trusted proxies, X-Forwarded-For. */
+export type NodeClientAddress = (
+  peerAddress: string | undefined,
+  header: (name: string) => string | undefined,
+) => string;
+
+/** Reads the body, stopping once more than `maxBytes` arrived; rejects if the client went away. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Not read further: the answer closes the connection (webhook-ingest.ts).
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+}
+
+function write(res: ServerResponse, answer: WebhookIngestResponse): void {
+  if (res.destroyed) return;
+  // A declared length: Node would otherwise pick chunked encoding when the head is written first.
+  answer.headers['content-length'] = String(Buffer.byteLength(answer.body));
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+/**
+ * Returns a request listener part: true when it took the request (a webhook delivery), false to
+ * pass it on to the next listener.
+ * @example createServer((req, res) => serveWebhook(req, res) || honoListener(req, res));
+ */
+export function createWebhookListener(
+  ingest: WebhookIngest,
+  clientAddress: NodeClientAddress,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return function serveWebhook(req, res) {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '';
+    if (!url.startsWith('/webhooks/')) return false;
+    const match = webhookPath.exec(url);
+    const source = match?.[1];
+    if (source === undefined) return false;
+    const headers = req.headers;
+    const header = (name: string): string | undefined => {
+      const value = headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    const request: WebhookIngestRequest = {
+      source,
+      path: `/webhooks/${source}`,
+      header,
+      clientIp: clientAddress(req.socket.remoteAddress, header),
+      readBody: (maxBytes) => readBody(req, maxBytes),
+    };
+    ingest(request).then(
+      (answer) => write(res, answer),
+      // The ingest answers its own failures; this is only a last guard.
+      () => res.destroy(),
+    );
+    return true;
+  };
+}
