@@ -139,6 +139,71 @@ describe('SQLite metrics store', () => {
     db.close();
   });
 
+  it('writes a roll-up row only when its minute or hour closes; reads include the open ones', async () => {
+    const db = openDatabase(':memory:');
+    const store = createSqliteMetricsStore(db);
+    const rows = (tier: string) =>
+      (
+        db.prepare('SELECT COUNT(*) AS n FROM metrics_buckets WHERE tier = ?').get(tier) as {
+          n: number;
+        }
+      ).n;
+    await writeAll(store, traffic(start, 59));
+    expect([rows('minute'), rows('hour')]).toEqual([0, 0]);
+    const [open] = await store.read({ tier: 'minute', from: start, to: start + 60_000 });
+    expect(open?.bucket.calls).toBe(expectedCalls(59));
+    await writeAll(store, traffic(start, 61).slice(59));
+    // users and users.summary: their first minute is written as the second minute starts.
+    expect([rows('minute'), rows('hour')]).toEqual([2, 0]);
+    db.close();
+  });
+
+  it('after a stop just after a minute ended, writes that minute and rebuilds the hour from what is stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-metrics-'));
+    dirs.push(dir);
+    const seconds = traffic(start, 130);
+    let db = openDatabase(dir);
+    // The last second of the second minute is written; the minute's close is not (no later second).
+    await writeAll(createSqliteMetricsStore(db), seconds.slice(0, 120));
+    db.close();
+
+    db = openDatabase(dir);
+    const store = createSqliteMetricsStore(db);
+    await writeAll(store, seconds.slice(120));
+    const minutes = await store.read({ tier: 'minute', from: start, to: start + 180_000 });
+    expect(minutes.map((m) => m.bucket.calls)).toEqual([
+      expectedCalls(60),
+      expectedCalls(120) - expectedCalls(60),
+      expectedCalls(130) - expectedCalls(120),
+    ]);
+    const [hour] = await store.read({ tier: 'hour', from: start, to: start + 3_600_000 });
+    expect(hour?.bucket.calls).toBe(expectedCalls(130));
+    db.close();
+  });
+
+  it('after a stop mid-hour and a restart in a later hour, that hour is written from its minutes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-metrics-'));
+    dirs.push(dir);
+    let db = openDatabase(dir);
+    await writeAll(createSqliteMetricsStore(db), traffic(start, 90));
+    db.close();
+
+    db = openDatabase(dir);
+    const store = createSqliteMetricsStore(db);
+    await writeAll(store, traffic(start + 2 * 3_600_000, 3));
+    const hours = await store.read({ tier: 'hour', from: start, to: start + 3 * 3_600_000 });
+    expect(hours.map((h) => [h.at - start, h.bucket.calls])).toEqual([
+      [0, expectedCalls(90)],
+      [2 * 3_600_000, expectedCalls(3)],
+    ]);
+    const minutes = await store.read({ tier: 'minute', from: start, to: start + 3_600_000 });
+    expect(minutes.map((m) => m.bucket.calls)).toEqual([
+      expectedCalls(60),
+      expectedCalls(90) - expectedCalls(60),
+    ]);
+    db.close();
+  });
+
   it('prunes each tier by its retention', async () => {
     const store = createSqliteMetricsStore(openDatabase(':memory:'), {
       retention: { second: 30_000, minute: 120_000, hour: 7_200_000 },
