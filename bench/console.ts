@@ -478,7 +478,7 @@ export async function consoleBenchmark(): Promise<void> {
           `thread CPU ${ratios(contrast, shipped, (r) => r.traceCpuBusy)}×, React ms/s ` +
           `${ratios(contrast, shipped, (r) => r.commitMsPerSecond)}×`,
       );
-    if (page !== pages[0])
+    if (page !== pages[0] && reference.length > 0)
       console.log(
         `  ${page.name} / reference: busy ${ratios(shipped, reference, (r) => r.busy)}×, ` +
           `thread CPU ${ratios(shipped, reference, (r) => r.traceCpuBusy)}×`,

@@ -1,7 +1,14 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), optionally pinned to one
 // core (console.ts no longer pins it: see its `browserCore`), and the CPU time its renderers' main threads use, read from /proc: a measure that CPU
 // contention from other processes disturbs far less than wall-clock task durations.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
@@ -62,7 +69,14 @@ export function rendererPids(ancestor = process.pid): number[] {
  * competes with the renderer main thread for a core when they share one.
  */
 export function chromiumPids(ancestor = process.pid): number[] {
-  return descendants(ancestor, (cmdline) => cmdline.split('\0')[0]?.endsWith('chromium') ?? false);
+  // By executable: Chromium rewrites its processes' command lines (one space-separated title).
+  return descendants(ancestor, (_, pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`).endsWith('/chromium');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** CPU seconds (utime + stime, all threads) of each process, by id. */
@@ -78,7 +92,7 @@ export function processCpu(pids: number[]): Map<number, number> {
   return readings;
 }
 
-function descendants(ancestor: number, match: (cmdline: string) => boolean): number[] {
+function descendants(ancestor: number, match: (cmdline: string, pid: number) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -89,7 +103,7 @@ function descendants(ancestor: number, match: (cmdline: string) => boolean): num
     } catch {
       continue;
     }
-    if (!match(cmdline)) continue;
+    if (!match(cmdline, pid)) continue;
     for (let p = parentOf(pid); p !== undefined && p > 1; p = parentOf(p)) {
       if (p === ancestor) {
         pids.push(pid);

@@ -1,24 +1,70 @@
-// Live figures for the overview tiles, folded from the per-second samples: the latest sample and
-// bounded p95 / error-rate series per integration, handed on at most once per animation frame.
+// Live figures for the overview tiles, folded from the per-second samples. Two consumers, two shapes,
+// so that a second's fifty updates cost little (issue 6's benchmark, decision 028):
+// - the page gets a new map of latest samples once per animation frame with data (it sorts, filters
+//   and judges health from them);
+// - each tile gets a feed of its own that keeps its identity for the page's life (so a memoised tile
+//   is not re-rendered by new figures) and notifies its subscribers: the figures' text re-renders as
+//   small leaves, and the sparklines redraw their path without React.
 import type { IntegrationSample, SampleMessage } from '@switchboard/shared/stream';
 import { map, Observable } from 'rxjs';
 import { latestPerFrame, type FrameScheduler } from './frame-batch';
 import { RingBuffer } from './ring-buffer';
 import { liveSeriesCapacity } from '../../../lib/perf-flags';
 
-export interface TileLive {
-  latest: IntegrationSample;
+/** One integration's live figures: the latest sample and a minute of p95 and error rate. */
+export interface TileFeed {
+  readonly latest: () => IntegrationSample | undefined;
   /** Oldest first, one per second; null for seconds without calls. */
-  p95: (number | null)[];
-  errorRate: (number | null)[];
+  readonly p95: RingBuffer<number | null>;
+  readonly errorRate: RingBuffer<number | null>;
+  /** Called after each new sample; returns the unsubscribe. Stable (safe to pass to React). */
+  readonly subscribe: (listener: () => void) => () => void;
 }
 
-export type OverviewLive = ReadonlyMap<string, TileLive>;
+export interface OverviewLive {
+  /** Latest sample per integration; a new map each time one arrives. */
+  samples: ReadonlyMap<string, IntegrationSample>;
+  /** Each integration's feed; the same object for the whole subscription. */
+  feeds: ReadonlyMap<string, TileFeed>;
+}
 
-export const emptyOverview: OverviewLive = new Map();
+export const emptyOverview: OverviewLive = { samples: new Map(), feeds: new Map() };
 
 /** Seconds of history a tile's sparklines keep. */
 export const sparklineSeconds = 60;
+
+/** A feed that takes samples through `push` (and notifies only when `notify` is called). */
+export interface WritableTileFeed extends TileFeed {
+  readonly push: (sample: IntegrationSample) => void;
+  readonly notify: () => void;
+}
+
+/**
+ * @example const feed = createTileFeed(60); feed.push(sample); feed.notify();
+ */
+export function createTileFeed(capacity: number): WritableTileFeed {
+  let latest: IntegrationSample | undefined;
+  const listeners = new Set<() => void>();
+  const p95 = new RingBuffer<number | null>(capacity);
+  const errorRate = new RingBuffer<number | null>(capacity);
+  return {
+    latest: () => latest,
+    p95,
+    errorRate,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    push: (sample) => {
+      latest = sample;
+      p95.push(sample.latencyMs?.p95 ?? null);
+      errorRate.push(sample.calls > 0 ? sample.errors / sample.calls : null);
+    },
+    notify: () => {
+      for (const listener of listeners) listener();
+    },
+  };
+}
 
 /**
  * @example const live$ = overviewLive$(samples$); useObservable(live$, emptyOverview);
@@ -30,32 +76,45 @@ export function overviewLive$(
   const capacity = options.capacity ?? liveSeriesCapacity(sparklineSeconds);
   return new Observable<OverviewLive>((subscriber) => {
     // Per subscription, so two pages never share (or double-fill) the buffers.
-    const buffers = new Map<
-      string,
-      { p95: RingBuffer<number | null>; errorRate: RingBuffer<number | null> }
-    >();
+    const feeds = new Map<string, WritableTileFeed>();
+    const changed = new Set<WritableTileFeed>();
+    let samples = new Map<string, IntegrationSample>();
+    let lastAt = -Infinity;
     return samples$
       .pipe(
+        // Every message is folded into the rings as it arrives (no second is lost); subscribers
+        // hear of it once per frame.
         map((message) => {
-          const next = new Map<string, TileLive>();
+          // A snapshot replayed on resubscribe may repeat the newest second: keep one per second
+          // (and still hand on an earlier second of this frame that is waiting).
+          if (message.at <= lastAt) return changed.size > 0 ? samples : undefined;
+          lastAt = message.at;
+          samples = new Map(samples);
           for (const sample of message.samples) {
-            let b = buffers.get(sample.integration);
-            if (!b) {
-              b = { p95: new RingBuffer(capacity), errorRate: new RingBuffer(capacity) };
-              buffers.set(sample.integration, b);
+            let feed = feeds.get(sample.integration);
+            if (!feed) {
+              feed = createTileFeed(capacity);
+              feeds.set(sample.integration, feed);
             }
-            b.p95.push(sample.latencyMs?.p95 ?? null);
-            b.errorRate.push(sample.calls > 0 ? sample.errors / sample.calls : null);
-            next.set(sample.integration, {
-              latest: sample,
-              p95: b.p95.toArray(),
-              errorRate: b.errorRate.toArray(),
-            });
+            feed.push(sample);
+            changed.add(feed);
+            samples.set(sample.integration, sample);
           }
-          return next;
+          return samples;
         }),
-        latestPerFrame(options.frames),
+        latestPerFrame<Map<string, IntegrationSample> | undefined>(options.frames),
       )
-      .subscribe(subscriber);
+      .subscribe({
+        next(latest) {
+          if (!latest) return;
+          // The feeds first: their leaves and the page's render are batched into one commit.
+          const notify = [...changed];
+          changed.clear();
+          for (const feed of notify) feed.notify();
+          subscriber.next({ samples: latest, feeds });
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
   });
 }
