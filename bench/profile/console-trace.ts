@@ -87,6 +87,39 @@ function selfTimes(
   return totals;
 }
 
+/** The main thread's outermost tasks over 15 ms, each with the events that took longest inside. */
+function longTasks(events: TraceEvent[]): string[] {
+  const mains = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const onMain = events.filter(
+    (e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && e.ts !== undefined,
+  );
+  const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask');
+  const first = Math.min(...tasks.map((t) => t.ts ?? 0));
+  const lines: string[] = [];
+  for (const task of tasks) {
+    const ts = task.ts ?? 0;
+    const dur = task.dur ?? 0;
+    const cpu = task.tdur ?? dur;
+    if (dur < 15_000 && cpu < 15_000) continue;
+    const inside = onMain
+      .filter((e) => e !== task && (e.ts ?? 0) >= ts && (e.ts ?? 0) < ts + dur)
+      .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+      .slice(0, 6)
+      .map(
+        (e) =>
+          `${e.name} ${((e.dur ?? 0) / 1000).toFixed(1)}/${((e.tdur ?? e.dur ?? 0) / 1000).toFixed(1)}`,
+      );
+    lines.push(
+      `  at ${((ts - first) / 1e6).toFixed(2)} s: ${(dur / 1000).toFixed(1)}/${(cpu / 1000).toFixed(1)} ms: ${inside.join(', ')}`,
+    );
+  }
+  return lines;
+}
+
 const webDir = process.env.BENCH_WEB_DIR ?? build();
 const server = await startChild<{ bff: string; adminPassword: string }>(
   '../servers/console-bff.ts',
@@ -129,6 +162,10 @@ try {
       `${(t.wall / 1000 / seconds).toFixed(2).padStart(8)} ${(t.cpu / 1000 / seconds).toFixed(2).padStart(8)} ${(t.count / seconds).toFixed(1).padStart(7)}  ${name}`,
     );
   console.log(`(main thread, all events: ${all.toFixed(1)} ms/s of thread CPU)`);
+  console.log(
+    '\nTasks over 15 ms of wall or CPU time, with the longest events inside (wall/CPU ms):',
+  );
+  for (const line of longTasks(events)) console.log(line);
 } finally {
   await browser.close();
   await server.stop();

@@ -123,10 +123,26 @@ function Provider({
   );
 }
 
+/**
+ * The REST fields a tile shows (or falls back to before the first sample), by value: a refetch every
+ * few seconds brings new objects whose counters changed, which the tile does not show.
+ */
+const sameShownState = (a: IntegrationState | undefined, b: IntegrationState | undefined) =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.capability === b.capability &&
+    a.operations === b.operations &&
+    a.controls.provider === b.controls.provider &&
+    a.breaker.state === b.breaker.state &&
+    a.breaker.forced === b.breaker.forced &&
+    a.breaker.distanceToTrip === b.breaker.distanceToTrip &&
+    a.rateLimit.headroom === b.rateLimit.headroom);
+
 /** Same health by value: the page judges it afresh every second, mostly to the same verdict. */
 const sameTile = (a: TileProps, b: TileProps) =>
   a.name === b.name &&
-  a.state === b.state &&
+  sameShownState(a.state, b.state) &&
   a.feed === b.feed &&
   a.history === b.history &&
   a.health.level === b.health.level &&

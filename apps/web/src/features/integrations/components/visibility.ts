@@ -22,8 +22,9 @@ export function createVisibilityWatcher(): VisibilityWatcher | undefined {
       for (const entry of entries)
         for (const listener of listeners.get(entry.target) ?? []) listener(entry.isIntersecting);
     },
-    // A screen's height of margin: a tile scrolled into view has been drawn already.
-    { rootMargin: '100% 0px' },
+    // A quarter screen of margin: a tile scrolled into view has mostly been drawn already, and the
+    // tiles far off screen (which content-visibility does not paint) are not drawn.
+    { rootMargin: '25% 0px' },
   );
   return {
     watch(element, onChange) {

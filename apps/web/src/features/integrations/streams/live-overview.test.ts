@@ -3,7 +3,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { sample } from '../test-fixtures';
 import type { FrameScheduler } from './frame-batch';
-import { overviewLive$, type OverviewLive } from './live-overview';
+import { feedFrames, overviewLive$, type OverviewLive } from './live-overview';
 
 /** Frames that run when the test says so. */
 function manualFrames(): FrameScheduler & { run(): void } {
@@ -82,6 +82,53 @@ describe('overviewLive$', () => {
     samples$.next(message(3, [sample('users')]));
     frames.run();
     expect(heard).toBe(1);
+    subscription.unsubscribe();
+  });
+
+  it('tells the tiles of a second over several frames, a share each frame, and at once when a newer one comes', () => {
+    const samples$ = new Subject<SampleMessage>();
+    const frames = manualFrames();
+    const seen: OverviewLive[] = [];
+    const subscription = overviewLive$(samples$, { capacity: 60, frames }).subscribe((v) =>
+      seen.push(v),
+    );
+    const names = Array.from({ length: 2 * feedFrames }, (_, i) => `n${i}`);
+    samples$.next(
+      message(
+        1,
+        names.map((name) => sample(name)),
+      ),
+    );
+    frames.run();
+    const heard = new Map(names.map((name) => [name, 0]));
+    for (const name of names)
+      seen[0]?.feeds.get(name)?.subscribe(() => heard.set(name, (heard.get(name) ?? 0) + 1));
+    for (let i = 0; i < feedFrames; i++) frames.run(); // the rest of the first second's groups
+    heard.forEach((_, name) => heard.set(name, 0));
+
+    samples$.next(
+      message(
+        2,
+        names.map((name) => sample(name)),
+      ),
+    );
+    frames.run();
+    // The page has the second at once; two tiles of eight (one per group) have heard of it.
+    expect(seen).toHaveLength(2);
+    expect([...heard.values()].filter((n) => n === 1)).toHaveLength(2);
+    frames.run();
+    expect([...heard.values()].filter((n) => n === 1)).toHaveLength(4);
+    // A newer second before the last groups had their frame: they hear of the older one first.
+    samples$.next(
+      message(
+        3,
+        names.map((name) => sample(name)),
+      ),
+    );
+    frames.run();
+    expect([...heard.values()].filter((n) => n === 0)).toHaveLength(0);
+    for (let i = 0; i < feedFrames; i++) frames.run();
+    expect([...heard.values()].every((n) => n === 2)).toBe(true);
     subscription.unsubscribe();
   });
 });

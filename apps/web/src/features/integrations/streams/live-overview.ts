@@ -4,10 +4,11 @@
 //   and judges health from them);
 // - each tile gets a feed of its own that keeps its identity for the page's life (so a memoised tile
 //   is not re-rendered by new figures) and notifies its subscribers: the figures' text re-renders as
-//   small leaves, and the sparklines redraw their path without React.
+//   small leaves, and the sparklines redraw their path without React. The feeds hear of a second
+//   over a few frames, a share of the tiles each (`feedFrames`).
 import type { IntegrationSample, SampleMessage } from '@switchboard/shared/stream';
 import { map, Observable } from 'rxjs';
-import { latestPerFrame, type FrameScheduler } from './frame-batch';
+import { browserFrames, latestPerFrame, type FrameScheduler } from './frame-batch';
 import { RingBuffer } from './ring-buffer';
 import { liveSeriesCapacity } from '../../../lib/perf-flags';
 
@@ -32,6 +33,13 @@ export const emptyOverview: OverviewLive = { samples: new Map(), feeds: new Map(
 
 /** Seconds of history a tile's sparklines keep. */
 export const sparklineSeconds = 60;
+
+/**
+ * The tiles' feeds are told of a second over this many frames (tile i in frame i mod 4): fifty
+ * tiles' text, sparkline paths, style, layout and paint in one frame made one task of ~20 ms of CPU,
+ * which any contention for the core stretches past 50 ms; a quarter of them a frame stays small.
+ */
+export const feedFrames = 4;
 
 /** A feed that takes samples through `push` (and notifies only when `notify` is called). */
 export interface WritableTileFeed extends TileFeed {
@@ -74,13 +82,32 @@ export function overviewLive$(
   options: { capacity?: number; frames?: FrameScheduler } = {},
 ): Observable<OverviewLive> {
   const capacity = options.capacity ?? liveSeriesCapacity(sparklineSeconds);
+  const frames = options.frames ?? browserFrames();
   return new Observable<OverviewLive>((subscriber) => {
     // Per subscription, so two pages never share (or double-fill) the buffers.
     const feeds = new Map<string, WritableTileFeed>();
+    /** Each feed's group: the order it first appeared in, modulo feedFrames. */
+    const groupOf = new Map<WritableTileFeed, number>();
     const changed = new Set<WritableTileFeed>();
+    /** Groups still to be told of the latest second, one per coming frame. */
+    let waiting: WritableTileFeed[][] = [];
+    let handle: number | undefined;
+    const notifyNext = () => {
+      handle = undefined;
+      for (const feed of waiting.shift() ?? []) feed.notify();
+      if (waiting.length > 0) handle = frames.request(notifyNext);
+    };
+    /** Tells every group still waiting at once (a newer second has come, or the end). */
+    const notifyAll = () => {
+      if (handle !== undefined) frames.cancel(handle);
+      handle = undefined;
+      const groups = waiting;
+      waiting = [];
+      for (const group of groups) for (const feed of group) feed.notify();
+    };
     let samples = new Map<string, IntegrationSample>();
     let lastAt = -Infinity;
-    return samples$
+    const subscription = samples$
       .pipe(
         // Every message is folded into the rings as it arrives (no second is lost); subscribers
         // hear of it once per frame.
@@ -94,6 +121,7 @@ export function overviewLive$(
             let feed = feeds.get(sample.integration);
             if (!feed) {
               feed = createTileFeed(capacity);
+              groupOf.set(feed, feeds.size % feedFrames);
               feeds.set(sample.integration, feed);
             }
             feed.push(sample);
@@ -102,19 +130,33 @@ export function overviewLive$(
           }
           return samples;
         }),
-        latestPerFrame<Map<string, IntegrationSample> | undefined>(options.frames),
+        latestPerFrame<Map<string, IntegrationSample> | undefined>(frames),
       )
       .subscribe({
         next(latest) {
           if (!latest) return;
-          // The feeds first: their leaves and the page's render are batched into one commit.
-          const notify = [...changed];
+          notifyAll();
+          const groups: WritableTileFeed[][] = Array.from({ length: feedFrames }, () => []);
+          for (const feed of changed) groups[groupOf.get(feed) ?? 0]?.push(feed);
           changed.clear();
-          for (const feed of notify) feed.notify();
+          // The first group now, with the page's render (one commit); the others in the next frames.
+          waiting = groups.filter((group) => group.length > 0);
+          for (const feed of waiting.shift() ?? []) feed.notify();
+          if (waiting.length > 0) handle = frames.request(notifyNext);
           subscriber.next({ samples: latest, feeds });
         },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
+        error: (err: unknown) => {
+          notifyAll();
+          subscriber.error(err);
+        },
+        complete: () => {
+          notifyAll();
+          subscriber.complete();
+        },
       });
+    return () => {
+      if (handle !== undefined) frames.cancel(handle);
+      subscription.unsubscribe();
+    };
   });
 }
