@@ -126,6 +126,8 @@ interface Run {
   /** Tasks of the trace over 50 ms of thread CPU time (what the page's own work costs) and of wall time. */
   longTasksByCpu: number;
   longestTaskCpu: number;
+  /** When that task started, seconds into the measured span. */
+  longestTaskCpuAt: number;
   longTasksByWall: number;
   /** Every React commit. */
   commitsPerSecond: number;
@@ -314,6 +316,9 @@ async function measure(
       traceCpuBusy: (traceCpu / trace.spanMs) * 100,
       longTasksByCpu: trace.tasks.filter((t) => t.cpuMs > 50).length,
       longestTaskCpu: Math.max(0, ...trace.tasks.map((t) => t.cpuMs)),
+      longestTaskCpuAt:
+        (trace.tasks.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a), { cpuMs: 0, startMs: 0 })
+          .startMs ?? 0) / 1000,
       longTasksByWall: trace.tasks.filter((t) => t.wallMs > 50).length,
       commitsPerSecond: commits.length / observedSeconds,
       commitMedian: median(durations),
@@ -341,7 +346,7 @@ function describeRun(run: Run): string {
       `processes ${pct(run.chromiumCpu)}`,
     `long tasks after first render ${run.longTasksAfter} (longest ${run.longestAfter.toFixed(0)} ms; ` +
       `${run.longTasksBefore} before), over 50 ms of CPU ${run.longTasksByCpu} (longest ` +
-      `${run.longestTaskCpu.toFixed(0)} ms)`,
+      `${run.longestTaskCpu.toFixed(0)} ms, ${run.longestTaskCpuAt.toFixed(1)} s in)`,
     `React: ${run.commitsPerSecond.toFixed(1)} commits/s (median ${run.commitMedian.toFixed(2)} ms, ` +
       `max ${run.commitMax.toFixed(1)}), ${run.updatesPerSecond.toFixed(2)} updates/s, per update ` +
       `median ${run.updateMedian.toFixed(1)} ms, p95 ${run.updateP95.toFixed(1)}, max ` +

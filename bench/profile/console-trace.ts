@@ -5,7 +5,7 @@
 // `npx tsx profile/console-trace.ts / 15 [pinned|unpinned]` (path, seconds, where Chromium runs;
 // `BENCH_WEB_DIR` reuses a profiling build). Run it under the lock.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,9 +145,10 @@ try {
     ],
   });
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const raw = JSON.parse((await browser.stopTracing()).toString('utf8')) as {
-    traceEvents: unknown[];
-  };
+  const buffer = await browser.stopTracing();
+  // BENCH_TRACE_OUT: keep the raw trace (it opens in chrome://tracing or Perfetto).
+  if (process.env.BENCH_TRACE_OUT) writeFileSync(process.env.BENCH_TRACE_OUT, buffer);
+  const raw = JSON.parse(buffer.toString('utf8')) as { traceEvents: unknown[] };
   const events = raw.traceEvents.flatMap((e) => {
     const parsed = EventSchema.safeParse(e);
     return parsed.success ? [parsed.data] : [];

@@ -35,11 +35,13 @@ export const emptyOverview: OverviewLive = { samples: new Map(), feeds: new Map(
 export const sparklineSeconds = 60;
 
 /**
- * The tiles' feeds are told of a second over this many frames (tile i in frame i mod 4): fifty
+ * The tiles' feeds are told of a second over this many frames (tile i in frame i mod 2): fifty
  * tiles' text, sparkline paths, style, layout and paint in one frame made one task of ~20 ms of CPU,
- * which any contention for the core stretches past 50 ms; a quarter of them a frame stays small.
+ * which contention for the core stretches past 50 ms. Each frame also has a fixed cost (style,
+ * paint and compositing walks of the page), so more frames cost more in all: with four, the page
+ * used ~40 % more CPU a second than with one, with two about the same (bench/RESULTS.md).
  */
-export const feedFrames = 4;
+export const feedFrames = 2;
 
 /** A feed that takes samples through `push` (and notifies only when `notify` is called). */
 export interface WritableTileFeed extends TileFeed {
