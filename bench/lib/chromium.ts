@@ -1,7 +1,14 @@
 // Debian's Chromium driven by playwright-core (never a downloaded browser), optionally pinned to one
-// core, and the CPU time its renderers' main threads use, read from /proc: a measure that CPU
+// core (console.ts no longer pins it: see its `browserCore`), and the CPU time its renderers' main threads use, read from /proc: a measure that CPU
 // contention from other processes disturbs far less than wall-clock task durations.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
@@ -54,6 +61,38 @@ function parentOf(pid: number): number | undefined {
 
 /** Chromium renderer processes started (through any depth) by this Node process. */
 export function rendererPids(ancestor = process.pid): number[] {
+  return descendants(ancestor, (cmdline) => cmdline.includes('--type=renderer'));
+}
+
+/**
+ * Every Chromium process started by this Node process (browser, GPU/viz, network, renderers): what
+ * competes with the renderer main thread for a core when they share one.
+ */
+export function chromiumPids(ancestor = process.pid): number[] {
+  // By executable: Chromium rewrites its processes' command lines (one space-separated title).
+  return descendants(ancestor, (_, pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`).endsWith('/chromium');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** CPU seconds (utime + stime, all threads) of each process, by id. */
+export function processCpu(pids: number[]): Map<number, number> {
+  const readings = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      readings.set(pid, cpuSeconds(`/proc/${pid}/stat`));
+    } catch {
+      // The process ended between the listing and the reading.
+    }
+  }
+  return readings;
+}
+
+function descendants(ancestor: number, match: (cmdline: string, pid: number) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
@@ -64,7 +103,7 @@ export function rendererPids(ancestor = process.pid): number[] {
     } catch {
       continue;
     }
-    if (!cmdline.includes('--type=renderer')) continue;
+    if (!match(cmdline, pid)) continue;
     for (let p = parentOf(pid); p !== undefined && p > 1; p = parentOf(p)) {
       if (p === ancestor) {
         pids.push(pid);

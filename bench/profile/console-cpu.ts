@@ -11,30 +11,34 @@ import { launchChromium } from '../lib/chromium';
 
 const [path = '/', secondsArg = '15'] = process.argv.slice(2);
 const webRoot = fileURLToPath(new URL('../../apps/web/', import.meta.url));
-const outDir = mkdtempSync(join(tmpdir(), 'switchboard-web-prof-'));
-const built = spawnSync(
-  join(webRoot, 'node_modules/.bin/vite'),
-  [
-    'build',
-    '--mode',
-    'profile',
-    '--minify',
-    'false',
-    '--outDir',
-    outDir,
-    '--emptyOutDir',
-    '--logLevel',
-    'warn',
-  ],
-  { cwd: webRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+// BENCH_WEB_DIR: an unminified profiling build made before (`--mode profile --minify false`).
+const outDir = process.env.BENCH_WEB_DIR ?? mkdtempSync(join(tmpdir(), 'switchboard-web-prof-'));
+const built = process.env.BENCH_WEB_DIR
+  ? { status: 0 }
+  : spawnSync(
+      join(webRoot, 'node_modules/.bin/vite'),
+      [
+        'build',
+        '--mode',
+        'profile',
+        '--minify',
+        'false',
+        '--outDir',
+        outDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: webRoot, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
 if (built.status !== 0) throw new Error('build failed');
 const server = await startChild<{ bff: string; adminPassword: string }>(
   '../servers/console-bff.ts',
   [outDir, '50'],
   1,
 );
-const browser = await launchChromium(0);
+// Unpinned, as in console.ts: Chromium's own processes get the other core (see lib/chromium.ts).
+const browser = await launchChromium(undefined);
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const tab = await context.newPage();

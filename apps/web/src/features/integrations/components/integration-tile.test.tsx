@@ -1,23 +1,29 @@
 // @vitest-environment jsdom
-import { cleanup, render, screen, within } from '@testing-library/react';
+import type { IntegrationSample } from '@switchboard/shared/stream';
+import { act, cleanup, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBrowserRouter, RouterProvider } from '../../../lib/router/router';
 import { healthOf } from '../integration-health';
-import type { TileLive } from '../streams/live-overview';
+import { createTileFeed, type WritableTileFeed } from '../streams/live-overview';
 import { integrationState, sample } from '../test-fixtures';
 import { IntegrationTile } from './integration-tile';
 import { sparkPath } from './sparkline';
 
-function renderTile(name: string, state = integrationState(name), live?: TileLive, alerts = 0) {
+function renderTile(
+  name: string,
+  state = integrationState(name),
+  feed?: WritableTileFeed,
+  alerts = 0,
+) {
   render(
     <RouterProvider router={createBrowserRouter(window)}>
       <ul>
         <IntegrationTile
           name={name}
           state={state}
-          live={live}
+          feed={feed}
           history={undefined}
-          health={healthOf({ state, sample: live?.latest })}
+          health={healthOf({ state, sample: feed?.latest() })}
           alerts={alerts}
           search="?range=1h"
         />
@@ -27,11 +33,13 @@ function renderTile(name: string, state = integrationState(name), live?: TileLiv
   return screen.getByTestId(`tile-${name}`);
 }
 
-const liveOf = (s: TileLive['latest']): TileLive => ({
-  latest: s,
-  p95: [10, 20],
-  errorRate: [0, 0],
-});
+/** A feed that has had a second at 10 ms p95 and then `s` (20 ms p95 by default). */
+const liveOf = (s: IntegrationSample): WritableTileFeed => {
+  const feed = createTileFeed(60);
+  feed.push({ ...s, latencyMs: { p50: 5, p95: 10, p99: 10, max: 10 } });
+  feed.push(s);
+  return feed;
+};
 const closed = {
   breaker: 'closed' as const,
   forced: null,
@@ -126,6 +134,51 @@ describe('IntegrationTile', () => {
       'email-backup (failover)',
     );
     expect(within(failover).getByTestId('health').textContent).toContain('failing over to backup');
+  });
+
+  it('follows its feed: new figures and a longer sparkline each second, the error line in red once calls fail', () => {
+    const feed = liveOf(sample('users', { state: closed }));
+    const tile = renderTile('users', integrationState('users'), feed);
+    const p95Line = within(tile).getByRole('img', { name: 'users p95 latency' });
+    const errorLine = within(tile).getByRole('img', { name: 'users error rate' });
+    expect(p95Line.getAttribute('data-points')).toBe('2');
+    expect(p95Line.querySelector('path')?.getAttribute('d')).toBe(sparkPath([10, 20], 120, 28));
+    expect(errorLine.getAttribute('data-tone')).toBe('neutral');
+
+    act(() => {
+      feed.push(
+        sample('users', {
+          calls: 4,
+          errors: 1,
+          latencyMs: { p50: 5, p95: 40, p99: 50, max: 60 },
+          state: { ...closed, distanceToTrip: 3, rateLimitHeadroom: 0.5 },
+        }),
+      );
+      feed.notify();
+    });
+    expect(within(tile).getByTestId('tile-p95').textContent).toBe('40 ms');
+    expect(within(tile).getByTestId('tile-error-rate').textContent).toBe('25%');
+    expect(within(tile).getByTestId('tile-calls').textContent).toBe('4');
+    expect(within(tile).getByTestId('tile-breaker').textContent).toBe(
+      'closed · 3 failures to trip',
+    );
+    expect(within(tile).getByTestId('tile-headroom').textContent).toBe('50%');
+    expect(p95Line.getAttribute('data-points')).toBe('3');
+    expect(p95Line.querySelector('path')?.getAttribute('d')).toBe(sparkPath([10, 20, 40], 120, 28));
+    expect(errorLine.getAttribute('data-tone')).toBe('bad');
+  });
+
+  it('shows dashes and empty sparklines before the first sample', () => {
+    const tile = renderTile('users', integrationState('users'));
+    expect(within(tile).getByTestId('tile-p95').textContent).toBe('—');
+    expect(within(tile).getByTestId('tile-calls').textContent).toBe('—');
+    // REST state still gives the breaker and the headroom.
+    expect(within(tile).getByTestId('tile-breaker').textContent).toBe(
+      'closed · 5 failures to trip',
+    );
+    expect(within(tile).getByTestId('tile-headroom').textContent).toBe('80%');
+    const line = within(tile).getByRole('img', { name: 'users p95 latency' });
+    expect(line.getAttribute('data-points')).toBe('0');
   });
 });
 

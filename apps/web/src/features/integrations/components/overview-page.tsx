@@ -1,8 +1,11 @@
 // The overview: every integration as a tile, live, with sort, filter and search kept in the URL.
 // No charting library here: the tiles draw their own SVG sparklines (a view's fan-out is on the
-// Views page), so fifty tiles updating every second stay cheap (issue 6's benchmark).
+// Views page), so fifty tiles updating every second stay cheap (issue 6's benchmark). Each second
+// only the tile list re-renders (the toolbar does not), and of the tiles only those whose health
+// changed; their figures and sparklines update through their feeds (decision 028).
+import type { IntegrationState } from '@switchboard/shared/integrations';
 import type { MetricsResponse } from '@switchboard/shared/metrics';
-import { useDeferredValue, useId, useMemo } from 'react';
+import { memo, useEffect, useId, useMemo, useState } from 'react';
 import { ChoiceSelect } from '../../../components/choice-select';
 import { LoadError } from '../../../components/query-states';
 import { TimeRangePicker, useTimeRange } from '../../../components/time-range';
@@ -11,10 +14,16 @@ import { useSearchChoice, useSearchState } from '../../../lib/router/search-stat
 import { useIntegrations, useMetrics, useOpenIncidents } from '../api/integrations-api';
 import { healthLevels, healthOf, healthRank } from '../integration-health';
 import { useAllSamples$ } from '../live';
-import { emptyOverview, overviewLive$, sparklineSeconds } from '../streams/live-overview';
+import {
+  emptyOverview,
+  overviewLive$,
+  sparklineSeconds,
+  type OverviewLive,
+} from '../streams/live-overview';
 import { lttb } from '../streams/lttb';
 import '../integrations.css';
 import { IntegrationTile } from './integration-tile';
+import { createVisibilityWatcher, VisibilityContext } from './visibility';
 
 const sorts = ['name', 'status', 'errors', 'latency', 'calls'] as const;
 const sortLabels: Record<(typeof sorts)[number], string> = {
@@ -53,6 +62,9 @@ function historySparks(history: MetricsResponse | undefined): Map<string, Sparks
   return out;
 }
 
+type Sort = (typeof sorts)[number];
+type StatusFilter = (typeof statusFilters)[number];
+
 export function OverviewPage() {
   const [range] = useTimeRange();
   const [params, setParams] = useSearchState();
@@ -64,66 +76,15 @@ export function OverviewPage() {
   const integrations = useIntegrations();
   const incidents = useOpenIncidents();
   const history = useMetrics(range === 'live' ? '15m' : range, null, range !== 'live');
-  const samples$ = useAllSamples$();
-  const live$ = useMemo(() => overviewLive$(samples$), [samples$]);
-  const latestLive = useObservable(live$, emptyOverview);
-  // The second's new figures re-render every tile: as a deferred (transition) render React splits
-  // that work into slices between which the browser keeps responding, instead of one long task.
-  // The urgent render this leaves is the page alone: the tiles' props have not changed yet.
-  const live = useDeferredValue(latestLive);
 
   const sparks = useMemo(
     () => (range === 'live' ? undefined : historySparks(history.data)),
     [range, history.data],
   );
-  const alerts = useMemo(() => {
-    const count = new Map<string, number>();
-    for (const incident of incidents.data ?? [])
-      count.set(incident.integration, (count.get(incident.integration) ?? 0) + 1);
-    return count;
-  }, [incidents.data]);
-
-  const rows = useMemo(() => {
-    const states = new Map((integrations.data ?? []).map((s) => [s.name, s]));
-    const names = new Set([...states.keys(), ...live.keys()]);
-    const needle = query.trim().toLowerCase();
-    const list = [...names].map((name) => {
-      const state = states.get(name);
-      const tile = live.get(name);
-      const sample = tile?.latest;
-      return {
-        name,
-        state,
-        live: tile,
-        health: healthOf({ state, sample }),
-        errorRate: sample && sample.calls > 0 ? sample.errors / sample.calls : 0,
-        p95: sample?.latencyMs?.p95 ?? 0,
-        calls: sample?.calls ?? 0,
-      };
-    });
-    const shown = list.filter(
-      (row) =>
-        (status === 'all' || row.health.level === status) &&
-        (needle === '' ||
-          row.name.includes(needle) ||
-          (row.state?.capability ?? '').toLowerCase().includes(needle)),
-    );
-    const byName = (a: (typeof list)[number], b: (typeof list)[number]) =>
-      a.name.localeCompare(b.name);
-    const compare: Record<
-      (typeof sorts)[number],
-      (a: (typeof list)[number], b: typeof a) => number
-    > = {
-      name: byName,
-      status: (a, b) => healthRank[a.health.level] - healthRank[b.health.level] || byName(a, b),
-      errors: (a, b) => b.errorRate - a.errorRate || byName(a, b),
-      latency: (a, b) => b.p95 - a.p95 || byName(a, b),
-      calls: (a, b) => b.calls - a.calls || byName(a, b),
-    };
-    return { total: list.length, shown: shown.sort(compare[sort]) };
-  }, [integrations.data, live, query, status, sort]);
-
   const linkSearch = range === 'live' ? '' : `?range=${range}`;
+  const historyNote = `${range === 'live' ? '' : `; sparklines over ${range}`}${
+    history.isError ? ` (history unavailable: ${history.error.message})` : ''
+  }`;
 
   return (
     <section aria-labelledby="overview-title" className="integrations-overview">
@@ -155,13 +116,70 @@ export function OverviewPage() {
           labelOf={(s) => sortLabels[s]}
         />
       </div>
-      {integrations.isError && live.size === 0 ? (
+      <OverviewTiles
+        integrations={integrations}
+        incidents={incidents.data}
+        sparks={sparks}
+        query={query}
+        status={status}
+        sort={sort}
+        linkSearch={linkSearch}
+        historyNote={historyNote}
+      />
+    </section>
+  );
+}
+
+/**
+ * The tiles and their count: the part of the page that follows the live samples (a new render each
+ * second, of this list only).
+ */
+const OverviewTiles = memo(function OverviewTiles({
+  integrations,
+  incidents,
+  sparks,
+  query,
+  status,
+  sort,
+  linkSearch,
+  historyNote,
+}: {
+  integrations: ReturnType<typeof useIntegrations>;
+  incidents: ReturnType<typeof useOpenIncidents>['data'];
+  sparks: Map<string, Sparks> | undefined;
+  query: string;
+  status: StatusFilter;
+  sort: Sort;
+  linkSearch: string;
+  historyNote: string;
+}) {
+  const samples$ = useAllSamples$();
+  const live$ = useMemo(() => overviewLive$(samples$), [samples$]);
+  const live = useObservable(live$, emptyOverview);
+  const [visibility] = useState(createVisibilityWatcher);
+  useEffect(() => () => visibility?.disconnect(), [visibility]);
+
+  const alerts = useMemo(() => {
+    const count = new Map<string, number>();
+    for (const incident of incidents ?? [])
+      count.set(incident.integration, (count.get(incident.integration) ?? 0) + 1);
+    return count;
+  }, [incidents]);
+
+  const rows = useMemo(
+    () => tileRows(integrations.data, live.samples, query, status, sort),
+    [integrations.data, live.samples, query, status, sort],
+  );
+
+  return (
+    <>
+      {integrations.isError && live.samples.size === 0 ? (
         <LoadError
           what="the integrations"
           error={integrations.error}
           onRetry={() => void integrations.refetch()}
         />
-      ) : integrations.isPending && live.size === 0 ? (
+      ) : integrations.isPending && live.samples.size === 0 ? (
         <ul className="tiles" aria-busy="true" aria-label="Loading integrations">
           {Array.from({ length: 6 }, (_, i) => (
             <li key={i} className="tile tile--skeleton" />
@@ -174,26 +192,69 @@ export function OverviewPage() {
             : 'No integration matches the search and filter.'}
         </p>
       ) : (
-        <ul className="tiles" aria-label="Integrations" data-testid="tiles">
-          {rows.shown.map((row) => (
-            <IntegrationTile
-              key={row.name}
-              name={row.name}
-              state={row.state}
-              live={row.live}
-              history={sparks?.get(row.name)}
-              health={row.health}
-              alerts={alerts.get(row.name) ?? 0}
-              search={linkSearch}
-            />
-          ))}
-        </ul>
+        <VisibilityContext.Provider value={visibility}>
+          <ul className="tiles" aria-label="Integrations" data-testid="tiles">
+            {rows.shown.map((row) => (
+              <IntegrationTile
+                key={row.name}
+                name={row.name}
+                state={row.state}
+                feed={live.feeds.get(row.name)}
+                history={sparks?.get(row.name)}
+                health={row.health}
+                alerts={alerts.get(row.name) ?? 0}
+                search={linkSearch}
+              />
+            ))}
+          </ul>
+        </VisibilityContext.Provider>
       )}
       <p className="muted" aria-live="polite" data-testid="tiles-count">
         Showing {rows.shown.length} of {rows.total} integrations
-        {range === 'live' ? '' : `; sparklines over ${range}`}
-        {history.isError ? ` (history unavailable: ${history.error.message})` : ''}
+        {historyNote}
       </p>
-    </section>
+    </>
   );
+});
+
+/** Every integration known to REST or to the stream, judged, filtered and sorted. */
+function tileRows(
+  states: IntegrationState[] | undefined,
+  samples: OverviewLive['samples'],
+  query: string,
+  status: StatusFilter,
+  sort: Sort,
+) {
+  const byState = new Map((states ?? []).map((s) => [s.name, s]));
+  const names = new Set([...byState.keys(), ...samples.keys()]);
+  const needle = query.trim().toLowerCase();
+  const list = [...names].map((name) => {
+    const state = byState.get(name);
+    const sample = samples.get(name);
+    return {
+      name,
+      state,
+      health: healthOf({ state, sample }),
+      errorRate: sample && sample.calls > 0 ? sample.errors / sample.calls : 0,
+      p95: sample?.latencyMs?.p95 ?? 0,
+      calls: sample?.calls ?? 0,
+    };
+  });
+  type Row = (typeof list)[number];
+  const shown = list.filter(
+    (row) =>
+      (status === 'all' || row.health.level === status) &&
+      (needle === '' ||
+        row.name.includes(needle) ||
+        (row.state?.capability ?? '').toLowerCase().includes(needle)),
+  );
+  const byName = (a: Row, b: Row) => a.name.localeCompare(b.name);
+  const compare: Record<Sort, (a: Row, b: Row) => number> = {
+    name: byName,
+    status: (a, b) => healthRank[a.health.level] - healthRank[b.health.level] || byName(a, b),
+    errors: (a, b) => b.errorRate - a.errorRate || byName(a, b),
+    latency: (a, b) => b.p95 - a.p95 || byName(a, b),
+    calls: (a, b) => b.calls - a.calls || byName(a, b),
+  };
+  return { total: list.length, shown: shown.sort(compare[sort]) };
 }

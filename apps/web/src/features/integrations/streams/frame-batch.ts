@@ -7,7 +7,8 @@ export interface FrameScheduler {
   cancel: (handle: number) => void;
 }
 
-const browserFrames = (): FrameScheduler => ({
+/** The browser's animation frames. */
+export const browserFrames = (): FrameScheduler => ({
   request: (callback) => requestAnimationFrame(callback),
   cancel: (handle) => cancelAnimationFrame(handle),
 });
