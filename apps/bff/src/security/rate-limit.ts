@@ -89,12 +89,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   }
   const { key, logger, onStoreError = 'fail-closed' } = options;
   const subject = options.subject ? ` ${options.subject}` : '';
-  const policy = `"${name}";q=${points};w=${durationSec}`;
+  const policy = rateLimitPolicyHeader(name, points, durationSec);
 
   const advertise = (c: Context<AppEnv>, remaining: number, resetSec: number) => {
     // Append: each stacked policy is one member of these structured-field lists.
     c.header('RateLimit-Policy', policy, { append: true });
-    c.header('RateLimit', `"${name}";r=${remaining};t=${resetSec}`, { append: true });
+    c.header('RateLimit', rateLimitHeader(name, remaining, resetSec), { append: true });
   };
 
   return async function rateLimitByKey(c, next) {
@@ -140,7 +140,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     const headers = c.res.headers;
     try {
       headers.append('RateLimit-Policy', policy);
-      headers.append('RateLimit', `"${name}";r=${remaining};t=${resetSec}`);
+      headers.append('RateLimit', rateLimitHeader(name, remaining, resetSec));
     } catch {
       // Headers of a Response passed through from fetch() are immutable: let Hono copy it.
       advertise(c, remaining, resetSec);
@@ -160,7 +160,16 @@ function isRefusal(rejection: unknown): rejection is Refusal {
 }
 
 /** Whole seconds, rounded up so a client that waits that long is not refused again. */
-function secondsUntil(ms: number, atLeast: number): number {
+/** `RateLimit-Policy` for one policy (draft-ietf-httpapi-ratelimit-headers-09). */
+export const rateLimitPolicyHeader = (name: string, points: number, durationSec: number) =>
+  `"${name}";q=${points};w=${durationSec}`;
+
+/** `RateLimit` for one policy: requests left and seconds until the window resets. */
+export const rateLimitHeader = (name: string, remaining: number, resetSec: number) =>
+  `"${name}";r=${remaining};t=${resetSec}`;
+
+/** Whole seconds until `ms` from now, rounded up, at least `atLeast`. */
+export function secondsUntil(ms: number, atLeast: number): number {
   return Math.max(atLeast, Math.ceil(ms / 1000));
 }
 

@@ -14,6 +14,7 @@ import type { AppEnv } from '../http/app-env';
 import { requestIdFrom } from '../http/request-id';
 import type { EnqueueResult } from '../queue/queue';
 import { formatBytes } from '../security/body-limit';
+import { rateLimitHeader, rateLimitPolicyHeader, secondsUntil } from '../security/rate-limit';
 import { createWindowCounter } from '../security/window-counter';
 import type { ServerSpan } from '../telemetry/telemetry';
 import { verifyWebhook } from './verify-webhook';
@@ -98,7 +99,7 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
   const maxBytes = deps.maxBodyBytes ?? defaultWebhookMaxBodyBytes;
   const { points, durationSec } = deps.rateLimit;
   const counter = createWindowCounter(points, durationSec * 1000, deps.now);
-  const policy = `"${rateLimitName}";q=${points};w=${durationSec}`;
+  const policy = rateLimitPolicyHeader(rateLimitName, points, durationSec);
   const tooLarge = `The request body is larger than the ${formatBytes(maxBytes)} this endpoint accepts; send a smaller one.`;
 
   /** Verify, dedupe, enqueue, log: the delivery's own work, once the request passed the limits. */
@@ -195,9 +196,9 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
     }
     const count = counter.consume(request.clientIp);
     if (!count.allowed) {
-      const retryAfterSec = Math.max(1, Math.ceil(count.msBeforeNext / 1000));
+      const retryAfterSec = secondsUntil(count.msBeforeNext, 1);
       headers['ratelimit-policy'] = policy;
-      headers.ratelimit = `"${rateLimitName}";r=0;t=${retryAfterSec}`;
+      headers.ratelimit = rateLimitHeader(rateLimitName, 0, retryAfterSec);
       headers['retry-after'] = String(retryAfterSec);
       return [
         429,
@@ -210,7 +211,11 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
       ];
     }
     headers['ratelimit-policy'] = policy;
-    headers.ratelimit = `"${rateLimitName}";r=${count.remaining};t=${Math.max(0, Math.ceil(count.msBeforeNext / 1000))}`;
+    headers.ratelimit = rateLimitHeader(
+      rateLimitName,
+      count.remaining,
+      secondsUntil(count.msBeforeNext, 0),
+    );
     const body = await request.readBody(maxBytes);
     if (body === undefined) {
       // The rest of the body is still on the wire: the connection cannot carry another request.
