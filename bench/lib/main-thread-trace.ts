@@ -4,7 +4,7 @@
 // busy time are reported both ways.
 import { z } from 'zod';
 
-const TraceEventSchema = z.object({
+export const TraceEventSchema = z.object({
   name: z.string(),
   ph: z.string(),
   pid: z.number(),
@@ -14,6 +14,7 @@ const TraceEventSchema = z.object({
   tdur: z.number().optional(),
   args: z.object({ name: z.string().optional() }).passthrough().optional(),
 });
+export type TraceEvent = z.infer<typeof TraceEventSchema>;
 /** One task of a thread's scheduler; everything else on the thread runs inside one. */
 const taskEvent = 'ThreadControllerImpl::RunTask';
 const TraceSchema = z.object({ traceEvents: z.array(z.unknown()) });

@@ -1,52 +1,17 @@
 // Where the console's main thread spends its time on one page: a CPU profile (CDP Profiler) of the
 // profiling build, unminified, with 50 integrations live, summed by function (self time).
 // `npx tsx profile/console-cpu.ts /integrations/users-01 15` (path, seconds). Run it under the lock.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startChild } from '../lib/child';
-import { launchChromium } from '../lib/chromium';
+import { openLiveConsole, profilingBuild } from '../lib/console-profiling';
 
 const [path = '/', secondsArg = '15'] = process.argv.slice(2);
-const webRoot = fileURLToPath(new URL('../../apps/web/', import.meta.url));
 // BENCH_WEB_DIR: an unminified profiling build made before (`--mode profile --minify false`).
-const outDir = process.env.BENCH_WEB_DIR ?? mkdtempSync(join(tmpdir(), 'switchboard-web-prof-'));
-const built = process.env.BENCH_WEB_DIR
-  ? { status: 0 }
-  : spawnSync(
-      join(webRoot, 'node_modules/.bin/vite'),
-      [
-        'build',
-        '--mode',
-        'profile',
-        '--minify',
-        'false',
-        '--outDir',
-        outDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      { cwd: webRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-if (built.status !== 0) throw new Error('build failed');
-const server = await startChild<{ bff: string; adminPassword: string }>(
-  '../servers/console-bff.ts',
-  [outDir, '50'],
-  1,
-);
 // Unpinned, as in console.ts: Chromium's own processes get the other core (see lib/chromium.ts).
-const browser = await launchChromium(undefined);
+const { context, tab, close } = await openLiveConsole(
+  profilingBuild({ minify: false }),
+  path,
+  undefined,
+);
 try {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const tab = await context.newPage();
-  await tab.goto(`${server.info.bff}/healthz`);
-  await tab.evaluate(`fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf': '1' },
-    body: JSON.stringify({ username: 'admin', password: ${JSON.stringify(server.info.adminPassword)} }) })`);
-  await tab.goto(`${server.info.bff}${path}`);
-  await new Promise((r) => setTimeout(r, 8000));
   const cdp = await context.newCDPSession(tab);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -72,6 +37,5 @@ try {
     console.log(`${(us / 1000 / seconds).toFixed(2).padStart(8)}  ${key}`);
   console.log(`(all sampled, idle included: ${(all / 1000 / seconds).toFixed(0)} ms/s)`);
 } finally {
-  await browser.close();
-  await server.stop();
+  await close();
 }

@@ -4,41 +4,12 @@
 // console-cpu.ts (JS functions only): style recalculation, layout, paint, GC and parsing show here.
 // `npx tsx profile/console-trace.ts / 15 [pinned|unpinned]` (path, seconds, where Chromium runs;
 // `BENCH_WEB_DIR` reuses a profiling build). Run it under the lock.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { startChild } from '../lib/child';
-import { launchChromium } from '../lib/chromium';
+import { writeFileSync } from 'node:fs';
+import { openLiveConsole, profilingBuild } from '../lib/console-profiling';
+import { TraceEventSchema, type TraceEvent } from '../lib/main-thread-trace';
 
 const [path = '/', secondsArg = '15', placement = 'unpinned'] = process.argv.slice(2);
 const seconds = Number(secondsArg);
-const webRoot = fileURLToPath(new URL('../../apps/web/', import.meta.url));
-
-function build(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'switchboard-web-trace-'));
-  const built = spawnSync(
-    join(webRoot, 'node_modules/.bin/vite'),
-    ['build', '--mode', 'profile', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
-    { cwd: webRoot, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  if (built.status !== 0) throw new Error('build failed');
-  return outDir;
-}
-
-const EventSchema = z.object({
-  name: z.string(),
-  ph: z.string(),
-  pid: z.number(),
-  tid: z.number(),
-  ts: z.number().optional(),
-  dur: z.number().optional(),
-  tdur: z.number().optional(),
-  args: z.object({ name: z.string().optional() }).passthrough().optional(),
-});
-type TraceEvent = z.infer<typeof EventSchema>;
 
 /** Self time by event name on the busiest renderer main thread (complete events only). */
 function selfTimes(
@@ -120,21 +91,12 @@ function longTasks(events: TraceEvent[]): string[] {
   return lines;
 }
 
-const webDir = process.env.BENCH_WEB_DIR ?? build();
-const server = await startChild<{ bff: string; adminPassword: string }>(
-  '../servers/console-bff.ts',
-  [webDir, '50'],
-  1,
+const { browser, close } = await openLiveConsole(
+  profilingBuild({ minify: true }),
+  path,
+  placement === 'pinned' ? 0 : undefined,
 );
-const browser = await launchChromium(placement === 'pinned' ? 0 : undefined);
 try {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const tab = await context.newPage();
-  await tab.goto(`${server.info.bff}/healthz`);
-  await tab.evaluate(`fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf': '1' },
-    body: JSON.stringify({ username: 'admin', password: ${JSON.stringify(server.info.adminPassword)} }) })`);
-  await tab.goto(`${server.info.bff}${path}`);
-  await new Promise((r) => setTimeout(r, 8000));
   await browser.startTracing(undefined, {
     categories: [
       'toplevel',
@@ -150,7 +112,7 @@ try {
   if (process.env.BENCH_TRACE_OUT) writeFileSync(process.env.BENCH_TRACE_OUT, buffer);
   const raw = JSON.parse(buffer.toString('utf8')) as { traceEvents: unknown[] };
   const events = raw.traceEvents.flatMap((e) => {
-    const parsed = EventSchema.safeParse(e);
+    const parsed = TraceEventSchema.safeParse(e);
     return parsed.success ? [parsed.data] : [];
   });
   const rows = [...selfTimes(events)].sort((a, b) => b[1].cpu - a[1].cpu);
@@ -168,6 +130,5 @@ try {
   );
   for (const line of longTasks(events)) console.log(line);
 } finally {
-  await browser.close();
-  await server.stop();
+  await close();
 }
