@@ -1,17 +1,22 @@
 // Fan-out benchmark: a view over 5 sandbox upstreams (20 ms each) against the floor (one upstream
 // direct), the sequential reference, and the peer ceiling (minimal Hono + undici.request fan-out),
 // which is also measured at one request at a time and at each fixed rate as the stack's reference.
-// The BFF and the peer run on core 1; the upstreams, in their own process, with the load generator on core 0.
-import { startFanOutStack } from './lib/fan-out-stack';
+// The BFF and the peer run on core 1; the upstreams, in their own process, with the load generator
+// (this process, pinned) on core 0. BENCH_FANOUT=serial,max,open runs a subset (open needs max, or
+// BENCH_VIEW_MAX=<requests per second> to set the rates from).
+import { pinSelf, startFanOutStack } from './lib/fan-out-stack';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
 const serverCore = 1;
 /** The upstreams share the load generator's core: at these rates it is mostly idle. */
 const upstreamCore = 0;
+const loadCore = 0;
+const parts = new Set((process.env.BENCH_FANOUT ?? 'serial,max,open').split(','));
 const f = (n: number, digits = 1) => n.toFixed(digits);
 
 export async function fanOutBenchmark(): Promise<void> {
+  const unpin = pinSelf(loadCore);
   const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
     server: serverCore,
     upstreams: upstreamCore,
@@ -27,22 +32,6 @@ export async function fanOutBenchmark(): Promise<void> {
     console.log(
       `\nFan-out over ${operationUrls.length} upstreams at 20 ms each, ${rounds} rounds, medians (ms)\n`,
     );
-    const serial = {
-      floor: [] as LatencySummary[],
-      view: [] as LatencySummary[],
-      peer: [] as LatencySummary[],
-      sequential: [] as LatencySummary[],
-    };
-    for (let r = 0; r < rounds; r++) {
-      serial.floor.push(await closedLoop(floor, { concurrency: 1, total: 150 }));
-      serial.view.push(await closedLoop(view, { concurrency: 1, total: 150 }));
-      // The peer's fan-out over the same five upstreams: what this stack and topology cost a
-      // fan-out before any Switchboard code runs (a reference, not a target).
-      serial.peer.push(await closedLoop(peerFanOut, { concurrency: 1, total: 150 }));
-      serial.sequential.push(
-        await closedLoop(`${peer.info.url}/sequential`, { concurrency: 1, total: 40 }),
-      );
-    }
     const m = (list: LatencySummary[], key: 'p50' | 'p99' | 'throughput') =>
       median(list.map((s) => s[key]));
     /** A figure per round as `median [lowest–highest]`, the rounds' spread beside the median. */
@@ -58,35 +47,58 @@ export async function fanOutBenchmark(): Promise<void> {
         const y = b[i]?.[key] ?? NaN;
         return how === 'minus' ? x[key] - y : x[key] / y;
       });
-    console.log('One request at a time:');
-    console.log(`  floor       p50 ${f(m(serial.floor, 'p50'))}  p99 ${f(m(serial.floor, 'p99'))}`);
-    console.log(`  view        p50 ${f(m(serial.view, 'p50'))}  p99 ${f(m(serial.view, 'p99'))}`);
-    console.log(`  peer        p50 ${f(m(serial.peer, 'p50'))}  p99 ${f(m(serial.peer, 'p99'))}`);
-    console.log(`  sequential  p50 ${f(m(serial.sequential, 'p50'))}`);
-    console.log(
-      `  view - floor p50: ${f(m(serial.view, 'p50') - m(serial.floor, 'p50'), 2)} ms (target <= 1); view/floor p99: ${f(m(serial.view, 'p99') / m(serial.floor, 'p99'), 2)}x (target <= 1.25); sequential/view p50: ${f(m(serial.sequential, 'p50') / m(serial.view, 'p50'), 2)}x (target >= 4.5)`,
-    );
-    console.log(
-      `  per round, median [range]: view - floor p50 ${spread(perRound(serial.view, serial.floor, 'p50', 'minus'), 2, ' ms')}; view/floor p99 ${spread(perRound(serial.view, serial.floor, 'p99', 'over'))}x; sequential/view p50 ${spread(perRound(serial.sequential, serial.view, 'p50', 'over'))}x`,
-    );
-    console.log(
-      `  reference, per round: peer - floor p50 ${spread(perRound(serial.peer, serial.floor, 'p50', 'minus'), 2, ' ms')}, peer/floor p99 ${spread(perRound(serial.peer, serial.floor, 'p99', 'over'))}x; view - peer p50 ${spread(perRound(serial.view, serial.peer, 'p50', 'minus'), 2, ' ms')}, view/peer p99 ${spread(perRound(serial.view, serial.peer, 'p99', 'over'))}x`,
-    );
+    if (parts.has('serial')) {
+      const serial = {
+        floor: [] as LatencySummary[],
+        view: [] as LatencySummary[],
+        peer: [] as LatencySummary[],
+        sequential: [] as LatencySummary[],
+      };
+      for (let r = 0; r < rounds; r++) {
+        serial.floor.push(await closedLoop(floor, { concurrency: 1, total: 150 }));
+        serial.view.push(await closedLoop(view, { concurrency: 1, total: 150 }));
+        // The peer's fan-out over the same five upstreams: what this stack and topology cost a
+        // fan-out before any Switchboard code runs (a reference, not a target).
+        serial.peer.push(await closedLoop(peerFanOut, { concurrency: 1, total: 150 }));
+        serial.sequential.push(
+          await closedLoop(`${peer.info.url}/sequential`, { concurrency: 1, total: 40 }),
+        );
+      }
+      console.log('One request at a time:');
+      console.log(
+        `  floor       p50 ${f(m(serial.floor, 'p50'))}  p99 ${f(m(serial.floor, 'p99'))}`,
+      );
+      console.log(`  view        p50 ${f(m(serial.view, 'p50'))}  p99 ${f(m(serial.view, 'p99'))}`);
+      console.log(`  peer        p50 ${f(m(serial.peer, 'p50'))}  p99 ${f(m(serial.peer, 'p99'))}`);
+      console.log(`  sequential  p50 ${f(m(serial.sequential, 'p50'))}`);
+      console.log(
+        `  view - floor p50: ${f(m(serial.view, 'p50') - m(serial.floor, 'p50'), 2)} ms (target <= 1); view/floor p99: ${f(m(serial.view, 'p99') / m(serial.floor, 'p99'), 2)}x (target <= 1.25); sequential/view p50: ${f(m(serial.sequential, 'p50') / m(serial.view, 'p50'), 2)}x (target >= 4.5)`,
+      );
+      console.log(
+        `  per round, median [range]: view - floor p50 ${spread(perRound(serial.view, serial.floor, 'p50', 'minus'), 2, ' ms')}; view/floor p99 ${spread(perRound(serial.view, serial.floor, 'p99', 'over'))}x; sequential/view p50 ${spread(perRound(serial.sequential, serial.view, 'p50', 'over'))}x`,
+      );
+      console.log(
+        `  reference, per round: peer - floor p50 ${spread(perRound(serial.peer, serial.floor, 'p50', 'minus'), 2, ' ms')}, peer/floor p99 ${spread(perRound(serial.peer, serial.floor, 'p99', 'over'))}x; view - peer p50 ${spread(perRound(serial.view, serial.peer, 'p50', 'minus'), 2, ' ms')}, view/peer p99 ${spread(perRound(serial.view, serial.peer, 'p99', 'over'))}x`,
+      );
+    }
 
     const max = { view: [] as number[], peer: [] as number[] };
-    for (let r = 0; r < rounds; r++) {
+    for (let r = 0; parts.has('max') && r < rounds; r++) {
       max.view.push((await closedLoop(view, { concurrency: 64, durationMs: 3000 })).throughput);
       max.peer.push(
         (await closedLoop(peerFanOut, { concurrency: 64, durationMs: 3000 })).throughput,
       );
     }
-    const viewMax = median(max.view);
-    console.log(
-      `\nMaximum throughput (64 connections): view ${f(viewMax, 0)}/s, peer ${f(median(max.peer), 0)}/s, ratio ${f(viewMax / median(max.peer), 2)}x (target >= 0.9); per round ${spread(max.view.map((v, i) => v / (max.peer[i] ?? NaN)))}x`,
-    );
+    const viewMax = parts.has('max') ? median(max.view) : Number(process.env.BENCH_VIEW_MAX);
+    if (parts.has('max'))
+      console.log(
+        `\nMaximum throughput (64 connections): view ${f(viewMax, 0)}/s, peer ${f(median(max.peer), 0)}/s, ratio ${f(viewMax / median(max.peer), 2)}x (target >= 0.9); per round ${spread(max.view.map((v, i) => v / (max.peer[i] ?? NaN)))}x`,
+      );
 
-    console.log('\nAt a fixed rate (open loop), medians of rounds:');
-    for (const share of [0.25, 0.5, 0.75]) {
+    if (parts.has('open') && !(viewMax > 0))
+      throw new Error('BENCH_FANOUT=open without max needs BENCH_VIEW_MAX');
+    if (parts.has('open')) console.log('\nAt a fixed rate (open loop), medians of rounds:');
+    for (const share of parts.has('open') ? [0.25, 0.5, 0.75] : []) {
       const rate = Math.max(1, Math.round(viewMax * share));
       const load = {
         floor: [] as LatencySummary[],
@@ -107,5 +119,6 @@ export async function fanOutBenchmark(): Promise<void> {
     }
   } finally {
     await stop();
+    unpin();
   }
 }

@@ -1,11 +1,13 @@
 // Profiling aid: one request at a time, floor vs view vs peer fan-out over the real fan-out stack,
 // rounds alternating (`npx tsx profile/fan-out-c1.ts [rounds] [requests]`). With
 // `BENCH_NODE_ARGS="--import ./profile/stage-trace.mjs"` the servers also record their stages.
-import { startFanOutStack } from '../lib/fan-out-stack';
+import { pinSelf, startFanOutStack } from '../lib/fan-out-stack';
 import { closedLoop, median } from '../lib/load';
 
 const rounds = Number(process.argv[2] ?? '3');
 const total = Number(process.argv[3] ?? '150');
+// The load generator on core 0, as in fan-out.ts.
+pinSelf(0);
 const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
   server: 1,
   upstreams: 0,

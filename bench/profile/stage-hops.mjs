@@ -4,7 +4,7 @@
 // while it was out, the upstream requests that server made and the sandbox requests that served
 // them (by time: exact when one request is in flight), and prints p50 / p90 of each hop in ms.
 // `node profile/stage-hops.mjs [dir]`
-/* global process, console */
+/* global process, console, URL */
 import { readdirSync, readFileSync } from 'node:fs';
 
 const dir = process.argv[2] ?? process.env.STAGE_TRACE_DIR ?? '/tmp/stage-trace';
@@ -18,7 +18,9 @@ const servers = [...load('switchboard.ts'), ...load('peer.ts')].flatMap((f) => f
 const sandbox = load('upstreams.ts').flatMap((f) => f.records);
 for (const f of files) {
   const { sockets, eventLoopDelayMs } = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
-  console.log(`${f}: sockets ${JSON.stringify(sockets)}, event-loop delay ${JSON.stringify(eventLoopDelayMs)}`);
+  console.log(
+    `${f}: sockets ${JSON.stringify(sockets)}, event-loop delay ${JSON.stringify(eventLoopDelayMs)}`,
+  );
 }
 const byStart = (list) => list.toSorted((a, b) => a.start - b.start);
 const sortedServers = byStart(servers);
@@ -26,14 +28,22 @@ const sortedSandbox = byStart(sandbox);
 /** The first record that started inside [from, to] (on the port of `url`, when given). */
 const within = (list, from, to, url) => {
   const port = url === undefined ? undefined : Number(new URL(url).port);
-  return list.find((r) => r.start >= from && r.start <= to && (port === undefined || r.port === port));
+  return list.find(
+    (r) => r.start >= from && r.start <= to && (port === undefined || r.port === port),
+  );
 };
 const at = (values, p) => {
   const sorted = values.filter(Number.isFinite).toSorted((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 };
 const kindOf = (url) =>
-  url.includes('/api/views/') ? 'view' : url.endsWith('/fanout') ? 'peer' : url.endsWith('/sequential') ? 'sequential' : 'floor';
+  url.includes('/api/views/')
+    ? 'view'
+    : url.endsWith('/fanout')
+      ? 'peer'
+      : url.endsWith('/sequential')
+        ? 'sequential'
+        : 'floor';
 
 const hops = new Map();
 const add = (kind, name, value) => {
@@ -44,7 +54,9 @@ const add = (kind, name, value) => {
 const sent = (generator?.client ?? []).filter((c) => c.sent !== undefined && c.done !== undefined);
 // Only requests that were alone in flight (the warm-up runs 8 at a time).
 const alone = sent.filter(
-  (c, i) => (i === 0 || sent[i - 1].done < c.create) && (i + 1 >= sent.length || sent[i + 1].create > c.done),
+  (c, i) =>
+    (i === 0 || sent[i - 1].done < c.create) &&
+    (i + 1 >= sent.length || sent[i + 1].create > c.done),
 );
 for (const c of alone) {
   const kind = kindOf(c.url);
@@ -73,21 +85,45 @@ for (const c of alone) {
   add(kind, 'server start → first upstream created', minOf((u) => u.create) - r.start);
   add(kind, 'server start → first upstream sent', minOf((u) => u.sent) - r.start);
   add(kind, 'server start → last upstream sent', maxOf((u) => u.sent) - r.start);
-  add(kind, 'upstream sent → sandbox start (max of 5)', maxOf((u) => u.s.start - u.sent));
-  add(kind, 'sandbox start spread (last − first)', maxOf((u) => u.s.start) - minOf((u) => u.s.start));
+  add(
+    kind,
+    'upstream sent → sandbox start (max of 5)',
+    maxOf((u) => u.s.start - u.sent),
+  );
+  add(
+    kind,
+    'sandbox start spread (last − first)',
+    maxOf((u) => u.s.start) - minOf((u) => u.s.start),
+  );
   for (const u of ups) add(kind, 'sandbox start → head, each (all 5)', u.s.head - u.s.start);
-  add(kind, 'sandbox start → head, max of 5', maxOf((u) => u.s.head - u.s.start));
+  add(
+    kind,
+    'sandbox start → head, max of 5',
+    maxOf((u) => u.s.head - u.s.start),
+  );
   add(kind, 'sandbox head spread (last − first)', maxOf((u) => u.s.head) - minOf((u) => u.s.head));
-  add(kind, 'last sandbox head − last sandbox start', maxOf((u) => u.s.head) - maxOf((u) => u.s.start));
-  add(kind, 'sandbox head → upstream headers (max of 5)', maxOf((u) => u.headers - u.s.head));
+  add(
+    kind,
+    'last sandbox head − last sandbox start',
+    maxOf((u) => u.s.head) - maxOf((u) => u.s.start),
+  );
+  add(
+    kind,
+    'sandbox head → upstream headers (max of 5)',
+    maxOf((u) => u.headers - u.s.head),
+  );
   add(kind, 'last sandbox head → last upstream done', last.done - maxOf((u) => u.s.head));
   add(kind, 'last upstream done → server head', r.head - last.done);
   add(kind, 'server head → client headers', c.headers - r.head);
   add(kind, 'client headers → done', c.done - c.headers);
 }
 for (const [kind, table] of hops) {
-  console.log(`\n${kind} (${table.get('client create → sent')?.length ?? 0} requests), ms p50 / p90:`);
+  console.log(
+    `\n${kind} (${table.get('client create → sent')?.length ?? 0} requests), ms p50 / p90:`,
+  );
   for (const [name, values] of table) {
-    console.log(`  ${name.padEnd(46)} ${at(values, 0.5)?.toFixed(3)} / ${at(values, 0.9)?.toFixed(3)}`);
+    console.log(
+      `  ${name.padEnd(46)} ${at(values, 0.5)?.toFixed(3)} / ${at(values, 0.9)?.toFixed(3)}`,
+    );
   }
 }

@@ -56,6 +56,44 @@ function injectedDelayMs(faults: ProviderFaults, random: () => number): number {
   return base;
 }
 
+/** Counts a request and its one-second rate-limit window (wall-clock seconds); returns the second. */
+function countRequest(state: FaultState, nowMs: number): number {
+  state.requests += 1;
+  const second = Math.floor(nowMs / 1000);
+  if (state.window.second !== second) state.window = { second, count: 0 };
+  state.window.count += 1;
+  return second;
+}
+
+/**
+ * True when the faults ask for nothing but latency (fixed, jittered or with a tail): no rate
+ * limit, no storm, no outcome but a normal answer, no slow body. Such a request is answered
+ * exactly as `injectFaults` would, with no rate-limit headers and no body rewrite.
+ */
+export function onlyLatency(faults: ProviderFaults): boolean {
+  return (
+    faults.rateLimit.perSecond === 0 &&
+    !faults.rateLimitStorm &&
+    faults.hangRate === 0 &&
+    faults.resetRate === 0 &&
+    faults.failureRate === 0 &&
+    faults.malformedRate === 0 &&
+    faults.schemaDriftRate === 0 &&
+    faults.slowBodyMs === 0
+  );
+}
+
+/**
+ * For a request under faults that ask only for latency (`onlyLatency`): counts it as
+ * `injectFaults` does and returns the delay to answer after, in ms; undefined otherwise (the
+ * request must go through `injectFaults`).
+ */
+export function latencyOnlyDelay(state: FaultState, runtime: FaultRuntime): number | undefined {
+  if (!onlyLatency(state.faults)) return undefined;
+  countRequest(state, runtime.now());
+  return injectedDelayMs(state.faults, runtime.random);
+}
+
 /** Both the classic X-RateLimit-* headers and the IETF draft RateLimit / RateLimit-Policy ones. */
 function rateLimitHeaders(
   limit: number,
@@ -142,14 +180,11 @@ const drift = (body: unknown) => ({ apiVersion: '2099-01-01', data: body });
  */
 export function injectFaults(state: FaultState, runtime: FaultRuntime): MiddlewareHandler {
   return async function injectFaults(c, next) {
-    state.requests += 1;
     const faults = state.faults;
     const signal = c.req.raw.signal;
 
     const nowMs = runtime.now();
-    const second = Math.floor(nowMs / 1000);
-    if (state.window.second !== second) state.window = { second, count: 0 };
-    state.window.count += 1;
+    const second = countRequest(state, nowMs);
     const limit = faults.rateLimit.perSecond;
     // Delta-seconds are whole numbers and the next one-second window starts within 1 s.
     const windowReset = { inSeconds: 1, atUnixSeconds: second + 1 };

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { z } from 'zod';
 import { startSandboxServers, type RunningSandbox } from '../runtime/node/sandbox-servers';
 import { sandboxClientId, sandboxSecretNames } from './provider-auth';
-import { sandboxCatalogConfig } from './providers';
+import { sandboxCatalogConfig, sandboxProviders } from './providers';
 
 let running: RunningSandbox | undefined;
 /** The providers' wall clock, moved by the tests (token expiry, HMAC timestamps, rate windows). */
@@ -99,6 +99,58 @@ afterEach(() => {
 
 afterAll(async () => {
   await running?.close();
+});
+
+describe('plain reads: the summary under latency-only faults, answered without the app', () => {
+  const plainRead = (provider: string, method: string, url: string) =>
+    sandbox().sandbox.plainReads.get(provider)?.(method, url);
+  const requests = (provider: string) =>
+    sandbox()
+      .sandbox.list()
+      .find((p) => p.name === provider)?.requests ?? NaN;
+
+  it('answers like the app: 200, JSON, the traceparent echoed, counted, and not before its latency', async () => {
+    setFaults('users', { latencyMs: 30 });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const before = requests('users');
+    const started = performance.now();
+    const response = await fetch(at('users', '/v1/users/summary'), { headers: { traceparent } });
+    const body: unknown = await response.json();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('traceparent')).toBe(traceparent);
+    expect(requests('users')).toBe(before + 1);
+    const users = sandboxProviders.find((p) => p.name === 'users');
+    expect(body).toEqual(users?.summary.body(before + 1, at('users', '/').origin));
+  });
+
+  it('is offered only for a GET of the exact summary path, under latency-only faults', () => {
+    expect(plainRead('users', 'GET', '/v1/users/summary')).toBeDefined();
+    expect(plainRead('users', 'HEAD', '/v1/users/summary')).toBeUndefined();
+    expect(plainRead('users', 'GET', '/v1/users/summary?x=1')).toBeUndefined();
+    expect(plainRead('users', 'GET', '/v1/users')).toBeUndefined();
+    for (const patch of [
+      { failureRate: 0.1 },
+      { hangRate: 0.1 },
+      { resetRate: 0.1 },
+      { malformedRate: 0.1 },
+      { schemaDriftRate: 0.1 },
+      { slowBodyMs: 10 },
+      { rateLimit: { perSecond: 5 } },
+      { rateLimitStorm: true },
+    ] satisfies ProviderFaultsPatch[]) {
+      sandbox().sandbox.reset();
+      setFaults('users', { latencyMs: 0, jitterMs: 0, ...patch });
+      expect(plainRead('users', 'GET', '/v1/users/summary'), JSON.stringify(patch)).toBeUndefined();
+    }
+  });
+
+  it('is not offered by a provider that checks credentials', () => {
+    // This sandbox enforces auth: payments wants a bearer token, identity's metadata wants none.
+    expect(plainRead('payments', 'GET', '/v1/balance')).toBeUndefined();
+    expect(plainRead('identity', 'GET', '/.well-known/oauth-authorization-server')).toBeDefined();
+  });
 });
 
 describe('fault modes, as a plain HTTP client sees them', () => {

@@ -4,7 +4,13 @@ import type { CatalogInput } from '@switchboard/shared/catalog';
 import { healthyProviderFaults, type ProviderFaultsPatch } from '@switchboard/shared/sandbox';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { echoTraceparent, injectFaults, type FaultRuntime, type FaultState } from './faults';
+import {
+  echoTraceparent,
+  injectFaults,
+  latencyOnlyDelay,
+  type FaultRuntime,
+  type FaultState,
+} from './faults';
 import {
   constantTimeEqual,
   createHmacVerifier,
@@ -456,8 +462,23 @@ function requireAuth(auth: ProviderAuth, context: ProviderContext): MiddlewareHa
 /** On every provider: answers `{ "traceparent": <the header it received, or null> }`. */
 export const traceEchoPath = '/_sandbox/traceparent';
 
+/** A read answered without the provider's app: after `delayMs`, status 200 and `body(origin)`. */
+export interface PlainRead {
+  delayMs: number;
+  /** The JSON body, computed when the answer is sent (as the app's handler would). */
+  body(origin: string): string;
+}
+
 export interface ProviderApp {
   app: Hono;
+  /**
+   * The summary read (`GET` of the exact summary path) while the provider's faults ask only for
+   * latency and it checks no credentials: counted, and its delay drawn, as the app would, so a
+   * runtime can answer it on a cheaper path than the app (the views' and benchmarks' hot read).
+   * Undefined for any other request, which must go to `app`. The caller sends the traceparent
+   * echo and `content-type: application/json`, as the app's middleware and `c.json` do.
+   */
+  plainRead: (method: string | undefined, url: string | undefined) => PlainRead | undefined;
   /** Forgets what the provider's operations created (faults and counters reset elsewhere). */
   reset(): void;
 }
@@ -489,8 +510,16 @@ export function createProviderApp(
   );
   state.definition.routes?.(app, context);
   app.notFound((c) => c.json(errorBody('not_found', 'no such sandbox endpoint'), 404));
+  const summary = state.definition.summary;
+  const checksCredentials = auth !== undefined;
+  const body = (origin: string) => JSON.stringify(summary.body(state.requests, origin));
   return {
     app,
+    plainRead: (method, url) => {
+      if (method !== 'GET' || url !== summary.path || checksCredentials) return undefined;
+      const delayMs = latencyOnlyDelay(state, runtime);
+      return delayMs === undefined ? undefined : { delayMs, body };
+    },
     reset: () => {
       for (const reset of resets) reset();
     },

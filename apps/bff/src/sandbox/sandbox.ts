@@ -23,6 +23,8 @@ import { createWebhookSender, type WebhookSender } from './webhook-sender';
 export interface Sandbox {
   /** One app per provider, for the runtime to serve on loopback. */
   readonly apps: ReadonlyMap<string, Hono>;
+  /** Per provider, its reads a runtime may answer without the app (`ProviderApp.plainRead`). */
+  readonly plainReads: ReadonlyMap<string, ProviderApp['plainRead']>;
   /** Every provider, the identity provider last. */
   list(): SandboxProvider[];
   /** The providers as the control API lists them: upstreams apart from auth servers. */
@@ -95,6 +97,7 @@ export function createSandbox(
 
   return {
     apps: new Map([...providers].map(([name, { provider }]) => [name, provider.app])),
+    plainReads: new Map([...providers].map(([name, { provider }]) => [name, provider.plainRead])),
     list: () => states().map(view),
     listing: () => ({
       providers: states()

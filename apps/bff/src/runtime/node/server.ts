@@ -32,6 +32,7 @@ import type { Context } from 'hono';
 import { createAuthServices } from '../../auth/auth-services';
 import { createScryptHasher } from './scrypt-passwords';
 import { openDatabase } from './sqlite';
+import { startWalCheckpointer } from './sqlite-checkpointer';
 import { createSqliteAuthStore } from './sqlite-auth-store';
 import { createSqliteIncidentStore } from './sqlite-incident-store';
 import { createSqliteMetricsStore } from './sqlite-metrics-store';
@@ -209,6 +210,8 @@ export async function startServer(
   }
   const oidc = config.oidc && (await createSsoClient(config.oidc));
   const db = openDatabase(config.dataDir);
+  // Its WAL is checkpointed from a worker, never inside a commit on the event loop (decision 030).
+  const checkpointer = startWalCheckpointer(db);
   const auth = await createAuthServices({
     store: createSqliteAuthStore(db),
     passwords: createScryptHasher(),
@@ -429,6 +432,7 @@ export async function startServer(
       clearInterval(pruneSessions);
       // A prune under way finishes its batch before the databases close.
       await retention.stop();
+      await checkpointer.stop();
       db.close();
       queueDb.close();
     })());
