@@ -8,9 +8,10 @@ const rounds = Number(process.argv[2] ?? '3');
 const total = Number(process.argv[3] ?? '150');
 // The load generator on core 0, as in fan-out.ts.
 pinSelf(0);
+// BENCH_UPSTREAM_CORE=1 puts the upstreams beside the servers instead (a placement experiment).
 const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
   server: 1,
-  upstreams: 0,
+  upstreams: Number(process.env.BENCH_UPSTREAM_CORE ?? '0'),
 });
 const paths = {
   floor: operationUrls[0] ?? '',

@@ -46,6 +46,14 @@ const kindOf = (url) =>
         : 'floor';
 
 const hops = new Map();
+/** Per kind, the critical path cut into consecutive segments: their means add up to the total's. */
+const chains = new Map();
+const chain = (kind, segments) => {
+  const sums = chains.get(kind) ?? { n: 0, sums: new Map() };
+  chains.set(kind, sums);
+  sums.n += 1;
+  for (const [name, value] of segments) sums.sums.set(name, (sums.sums.get(name) ?? 0) + value);
+};
 const add = (kind, name, value) => {
   const table = hops.get(kind) ?? new Map();
   hops.set(kind, table);
@@ -70,6 +78,12 @@ for (const c of alone) {
     add(kind, 'sandbox start → head (20 ms delay + handler)', s.head - s.start);
     add(kind, 'sandbox head → client headers', c.headers - s.head);
     add(kind, 'client headers → done', c.done - c.headers);
+    chain(kind, [
+      ['load generator sends', c.sent - c.create],
+      ['→ upstream receives (the hop there)', s.start - c.sent],
+      ['upstream: delay and answer written', s.head - s.start],
+      ['→ caller has the answer (the hop back)', c.done - s.head],
+    ]);
     continue;
   }
   const r = within(sortedServers, c.sent, c.done);
@@ -116,6 +130,16 @@ for (const c of alone) {
   add(kind, 'last upstream done → server head', r.head - last.done);
   add(kind, 'server head → client headers', c.headers - r.head);
   add(kind, 'client headers → done', c.done - c.headers);
+  chain(kind, [
+    ['load generator sends', c.sent - c.create],
+    ['→ server receives', r.start - c.sent],
+    ['server: until the last-answering upstream request is sent', last.sent - r.start],
+    ['→ upstream receives (the hop there)', last.s.start - last.sent],
+    ['upstream: delay and answer written', last.s.head - last.s.start],
+    ['→ server has the answer (the hop back)', last.done - last.s.head],
+    ['server: last answer → response written', r.head - last.done],
+    ['→ load generator has the response', c.done - r.head],
+  ]);
 }
 for (const [kind, table] of hops) {
   console.log(
@@ -126,4 +150,11 @@ for (const [kind, table] of hops) {
       `  ${name.padEnd(46)} ${at(values, 0.5)?.toFixed(3)} / ${at(values, 0.9)?.toFixed(3)}`,
     );
   }
+}
+
+console.log('\nCritical path (through the upstream answer that finished last), means in ms:');
+for (const [kind, { n, sums }] of chains) {
+  const total = [...sums.values()].reduce((a, b) => a + b, 0) / n;
+  console.log(`  ${kind} (${n}): total ${total.toFixed(3)}`);
+  for (const [name, sum] of sums) console.log(`    ${name.padEnd(62)} ${(sum / n).toFixed(3)}`);
 }

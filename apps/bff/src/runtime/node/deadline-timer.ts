@@ -106,6 +106,8 @@ export function createDeadlineTimer(): DeadlineTimer {
     async close() {
       const running = worker;
       if (!running) return;
+      // Held while it exits, or a process with nothing else to do would not wait for it.
+      running.ref();
       arm(-1);
       const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
       await exited;

@@ -61,6 +61,8 @@ export function startWalCheckpointer(
   });
   return {
     async stop() {
+      // Held while it finishes, or a process with nothing else to do would not wait for it.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
