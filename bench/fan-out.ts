@@ -11,12 +11,15 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
 const serverCore = 1;
 /** The upstreams share the load generator's core: at these rates it is mostly idle. */
 const upstreamCore = 0;
-const loadCore = 0;
+/** BENCH_LOAD_CORE=none leaves the load generator unpinned (an experiment). */
+const loadCore = process.env.BENCH_LOAD_CORE ?? '0';
 const parts = new Set((process.env.BENCH_FANOUT ?? 'serial,max,open').split(','));
+/** The open-loop rates as shares of the view's maximum throughput (BENCH_SHARES=0.25,0.5). */
+const shares = (process.env.BENCH_SHARES ?? '0.25,0.5,0.75').split(',').map(Number);
 const f = (n: number, digits = 1) => n.toFixed(digits);
 
 export async function fanOutBenchmark(): Promise<void> {
-  const unpin = pinSelf(loadCore);
+  const unpin = loadCore === 'none' ? () => undefined : pinSelf(Number(loadCore));
   const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
     server: serverCore,
     upstreams: upstreamCore,
@@ -98,7 +101,7 @@ export async function fanOutBenchmark(): Promise<void> {
     if (parts.has('open') && !(viewMax > 0))
       throw new Error('BENCH_FANOUT=open without max needs BENCH_VIEW_MAX');
     if (parts.has('open')) console.log('\nAt a fixed rate (open loop), medians of rounds:');
-    for (const share of parts.has('open') ? [0.25, 0.5, 0.75] : []) {
+    for (const share of parts.has('open') ? shares : []) {
       const rate = Math.max(1, Math.round(viewMax * share));
       const load = {
         floor: [] as LatencySummary[],
