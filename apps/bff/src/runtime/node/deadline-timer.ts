@@ -75,11 +75,20 @@ export function createDeadlineTimer(): DeadlineTimer {
     }
     for (const { task } of tasks) task();
   };
-  /** Without a worker (closed, or it failed): whole milliseconds, rounded up, never early. */
+  /**
+   * Without a worker (closed, or it failed): `setTimeout` in whole milliseconds, checked against
+   * the monotonic clock when it fires (it counts from the loop's clock, which can be behind, so
+   * it may fire early) and set again for what is left: never early.
+   */
+  const later = (deadline: number, task: () => void) => {
+    setTimeout(
+      () => (monotonicMs() >= deadline ? task() : later(deadline, task)),
+      Math.max(0, Math.ceil(deadline - monotonicMs())),
+    );
+  };
   const fallBack = () => {
     worker = undefined;
-    for (const { deadline, task } of pending.splice(0))
-      setTimeout(task, Math.max(0, Math.ceil(deadline - monotonicMs())));
+    for (const { deadline, task } of pending.splice(0)) later(deadline, task);
   };
   worker.on('message', runDue);
   worker.on('error', fallBack);
@@ -88,7 +97,7 @@ export function createDeadlineTimer(): DeadlineTimer {
   return {
     at(deadline, task) {
       if (!worker) {
-        setTimeout(task, Math.max(0, Math.ceil(deadline - monotonicMs())));
+        later(deadline, task);
         return;
       }
       // Binary search for the first later deadline: equal deadlines run in arrival order.
