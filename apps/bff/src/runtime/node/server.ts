@@ -44,6 +44,7 @@ import { importWebhookKeys } from '../../webhooks/verify-webhook';
 import type { WebhookSource } from '../../webhooks/webhooks.routes';
 import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteJobStore, openQueueDatabase } from './sqlite-queue';
+import { closeWithCheckpointer } from './sqlite-wal-checkpointer';
 import { createSqliteWebhookLog } from './sqlite-webhook-log';
 import { createSqliteFlowStore } from './sqlite-flow-store';
 import { createRetention } from '../../queue/retention';
@@ -430,7 +431,8 @@ export async function startServer(
       // A prune under way finishes its batch before the databases close.
       await retention.stop();
       db.close();
-      queueDb.close();
+      // Its WAL checkpointer's connection first (sqlite-wal-checkpointer.ts).
+      await closeWithCheckpointer(queueDb);
     })());
 
   const displayHost =
