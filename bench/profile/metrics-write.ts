@@ -1,6 +1,6 @@
 // Profiling aid: how long the per-second metrics write holds the event loop, with SQLite's
 // automatic checkpoint (inside a COMMIT) and with the WAL checkpointed from a worker
-// (runtime/node/sqlite-checkpointer.ts). Writes `seconds` closed seconds of the fan-out catalog
+// (runtime/node/sqlite-wal-checkpointer.ts). Writes `seconds` closed seconds of the fan-out catalog
 // (5 integrations, 100 calls each a second) into a fresh file database each way, pinned to one
 // core, and prints p50 / p90 / p99 / max of the synchronous part of `store.write` in ms.
 // `npx tsx profile/metrics-write.ts [seconds]`
@@ -8,7 +8,10 @@ import type { MetricsSecond } from '@switchboard/shared/metrics';
 import { upstreamCall } from '@switchboard/bff/events/fixtures';
 import { createMetricsEngine } from '@switchboard/bff/metrics/metrics-engine';
 import { openDatabase } from '@switchboard/bff/runtime/node/sqlite';
-import { startWalCheckpointer } from '@switchboard/bff/runtime/node/sqlite-checkpointer';
+import {
+  closeWithCheckpointer,
+  startWalCheckpointer,
+} from '@switchboard/bff/runtime/node/sqlite-wal-checkpointer';
 import { createSqliteMetricsStore } from '@switchboard/bff/runtime/node/sqlite-metrics-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +57,9 @@ for (const mode of [
 ]) {
   const dir = mkdtempSync(join(tmpdir(), 'metrics-write-'));
   const db = openDatabase(dir);
-  const checkpointer = mode === 'checkpoint worker' ? startWalCheckpointer(db) : undefined;
+  // The same settings as the main database in runtime/node/server.ts.
+  if (mode === 'checkpoint worker')
+    startWalCheckpointer(db, { intervalMs: 1_000, boundPages: 8_000 });
   const store = createSqliteMetricsStore(db);
   const took: number[] = [];
   for (const second of seconds) {
@@ -66,8 +71,7 @@ for (const mode of [
     // the worker run as it would between two seconds.
     await new Promise((r) => setTimeout(r, 2));
   }
-  await checkpointer?.stop();
-  db.close();
+  await closeWithCheckpointer(db);
   rmSync(dir, { recursive: true, force: true });
   took.sort((a, b) => a - b);
   console.log(

@@ -32,7 +32,6 @@ import type { Context } from 'hono';
 import { createAuthServices } from '../../auth/auth-services';
 import { createScryptHasher } from './scrypt-passwords';
 import { openDatabase } from './sqlite';
-import { startWalCheckpointer } from './sqlite-checkpointer';
 import { createSqliteAuthStore } from './sqlite-auth-store';
 import { createSqliteIncidentStore } from './sqlite-incident-store';
 import { createSqliteMetricsStore } from './sqlite-metrics-store';
@@ -45,6 +44,7 @@ import { importWebhookKeys } from '../../webhooks/verify-webhook';
 import type { WebhookSource } from '../../webhooks/webhooks.routes';
 import { createSqliteIdempotencyStore } from './sqlite-idempotency-store';
 import { createSqliteJobStore, openQueueDatabase } from './sqlite-queue';
+import { closeWithCheckpointer, startWalCheckpointer } from './sqlite-wal-checkpointer';
 import { createSqliteWebhookLog } from './sqlite-webhook-log';
 import { createSqliteFlowStore } from './sqlite-flow-store';
 import { createRetention } from '../../queue/retention';
@@ -211,7 +211,7 @@ export async function startServer(
   const oidc = config.oidc && (await createSsoClient(config.oidc));
   const db = openDatabase(config.dataDir);
   // Its WAL is checkpointed from a worker, never inside a commit on the event loop (decision 030).
-  const checkpointer = startWalCheckpointer(db);
+  startWalCheckpointer(db, { intervalMs: 1_000, boundPages: 8_000 });
   const auth = await createAuthServices({
     store: createSqliteAuthStore(db),
     passwords: createScryptHasher(),
@@ -432,9 +432,9 @@ export async function startServer(
       clearInterval(pruneSessions);
       // A prune under way finishes its batch before the databases close.
       await retention.stop();
-      await checkpointer.stop();
-      db.close();
-      queueDb.close();
+      // Each WAL checkpointer's connection first (sqlite-wal-checkpointer.ts).
+      await closeWithCheckpointer(db);
+      await closeWithCheckpointer(queueDb);
     })());
 
   const displayHost =

@@ -11,6 +11,7 @@ import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
 import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
 import { openDatabase, type SqliteDatabase } from './sqlite';
 import { groupCommit, syncWalOffLoop } from './sqlite-group-commit';
+import { startWalCheckpointer } from './sqlite-wal-checkpointer';
 import { asyncPort, type Sync } from './sync-port';
 
 /**
@@ -27,6 +28,8 @@ export function openQueueDatabase(dataDir: string): SqliteDatabase {
   if (dataDir === ':memory:') return db;
   db.pragma('synchronous = NORMAL');
   syncWalOffLoop(db, `${db.name}-wal`);
+  // Checkpoints on a worker thread; the writer's own (8,000 pages, ≈ 32 MB) only bounds the WAL.
+  startWalCheckpointer(db, { intervalMs: 50, boundPages: 8000 });
   return db;
 }
 

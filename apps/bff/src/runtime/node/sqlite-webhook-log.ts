@@ -54,10 +54,26 @@ export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
   const setTriggered = db.prepare<[string, string]>(
     'UPDATE webhook_log SET triggered = ? WHERE job_id = ?',
   );
-  const insert = db.prepare(
+  // Positional parameters: better-sqlite3 binds them faster than named ones (one per delivery).
+  const insertRow = db.prepare<
+    [number, string, string | null, string, string | null, string | null, number, string | null]
+  >(
     `INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, body_bytes, job_id)
-     VALUES (@at, @source, @deliveryId, @outcome, @reason, @eventType, @bodyBytes, @jobId)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insert = {
+    run: (e: Omit<WebhookLogEntry, 'id' | 'triggered'>) =>
+      insertRow.run(
+        e.at,
+        e.source,
+        e.deliveryId,
+        e.outcome,
+        e.reason,
+        e.eventType,
+        e.bodyBytes,
+        e.jobId,
+      ),
+  };
   // Ids grow with arrival time, so the oldest lines are the first ids: no index on `at` to pay
   // for on every delivery.
   const oldest = db.prepare<[number], { id: number; at: number }>(
