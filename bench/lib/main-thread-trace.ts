@@ -22,6 +22,8 @@ const TraceSchema = z.object({ traceEvents: z.array(z.unknown()) });
 export interface MainThreadTasks {
   /** Wall-clock span of the trace on that thread (ms): first task start to last task end. */
   spanMs: number;
+  /** The first task's start on the trace clock (µs of CLOCK_MONOTONIC on Linux): tasks' `startMs` is from here. */
+  originUs: number;
   tasks: { startMs: number; wallMs: number; cpuMs: number }[];
 }
 
@@ -58,7 +60,7 @@ export function mainThreadTasks(trace: Buffer): MainThreadTasks {
   const busiest = [...byThread.values()]
     .map((list) => list.toSorted((a, b) => a.ts - b.ts))
     .sort((a, b) => sumOf(b) - sumOf(a))[0];
-  if (!busiest || busiest.length === 0) return { spanMs: 0, tasks: [] };
+  if (!busiest || busiest.length === 0) return { spanMs: 0, originUs: 0, tasks: [] };
   // Only outermost tasks: a nested run loop's tasks are already inside their parent's duration.
   const outer: { ts: number; dur: number; tdur: number }[] = [];
   let end = -Infinity;
@@ -70,6 +72,7 @@ export function mainThreadTasks(trace: Buffer): MainThreadTasks {
   const first = outer[0]?.ts ?? 0;
   return {
     spanMs: (end - first) / 1000,
+    originUs: first,
     tasks: outer.map((t) => ({
       startMs: (t.ts - first) / 1000,
       wallMs: t.dur / 1000,
