@@ -24,7 +24,7 @@ const ready =
        [...document.querySelectorAll('[data-points]')].some((e) => Number(e.getAttribute('data-points')) > 0)`
     : `[...document.querySelectorAll('[data-points]')].some((e) => Number(e.getAttribute('data-points')) > 0)`;
 
-const categories = [
+const categories = process.env.BENCH_TRACE_CATEGORIES?.split(',') ?? [
   'toplevel',
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
@@ -114,7 +114,15 @@ try {
       }
     }
   };
+  // BENCH_TRACE_DELAY (ms): start tracing that long after the first render (does starting a trace
+  // make a long task of its own?).
+  await new Promise((r) => setTimeout(r, Number(process.env.BENCH_TRACE_DELAY ?? '0')));
+  const tracingAt = (Number(await tab.evaluate('performance.now()')) - firstRender) / 1000;
   if (!fromLoad) await browser.startTracing(undefined, { categories });
+  const tracingStarted = (Number(await tab.evaluate('performance.now()')) - firstRender) / 1000;
+  console.log(
+    `tracing started ${tracingAt.toFixed(2)}–${tracingStarted.toFixed(2)} s after the first render`,
+  );
   const timer = setInterval(read, 5);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   clearInterval(timer);
@@ -139,10 +147,12 @@ try {
   for (const e of events)
     if (e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && isMain(e))
       tasksByPid.set(e.pid, [...(tasksByPid.get(e.pid) ?? []), e]);
+  // The page's renderer: the one busiest after the first render (a trace from the load also holds
+  // the sign-in tab's and spare renderers' loads).
+  const busyAfter = (list: TraceEvent[]) =>
+    list.reduce((s, e) => s + ((e.ts ?? 0) > firstRenderMono ? (e.dur ?? 0) : 0), 0);
   const [pagePid, tasks = []] =
-    [...tasksByPid].sort(
-      (a, b) => b[1].reduce((s, e) => s + (e.dur ?? 0), 0) - a[1].reduce((s, e) => s + (e.dur ?? 0), 0),
-    )[0] ?? [];
+    [...tasksByPid].sort((a, b) => busyAfter(b[1]) - busyAfter(a[1]))[0] ?? [];
   const onMain = events.filter(
     (e) => e.pid === pagePid && isMain(e) && e.ts !== undefined && e.ph === 'X',
   );
@@ -160,27 +170,34 @@ try {
       .map((t) => `${((t.start - firstRender) / 1000).toFixed(2)} s ${t.duration.toFixed(0)} ms`)
       .join(', ')}`,
   );
-  console.log('\nmain-thread tasks over the threshold (s after first render: wall/CPU ms, run-queue wait):');
+  console.log(
+    '\nmain-thread tasks over the threshold (s after first render: wall/CPU ms, run-queue wait):',
+  );
   for (const task of tasks) {
     const ts = task.ts ?? 0;
     const dur = task.dur ?? 0;
     if (dur < thresholdUs && (task.tdur ?? dur) < thresholdUs) continue;
-    const inside = onMain.filter(
-      (e) => e !== task && (e.ts ?? 0) >= ts && (e.ts ?? 0) < ts + dur,
-    );
+    const inside = onMain.filter((e) => e !== task && (e.ts ?? 0) >= ts && (e.ts ?? 0) < ts + dur);
     const top = inside
       .toSorted((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
       .slice(0, 10)
-      .map(
-        (e) =>
-          `${e.name} ${((e.dur ?? 0) / 1000).toFixed(1)}/${((e.tdur ?? e.dur ?? 0) / 1000).toFixed(1)}`,
-      );
+      .map((e) => {
+        // What JS ran: the function (and its script's file and line) a FunctionCall names.
+        const data = (
+          e.args as { data?: { functionName?: string; url?: string; lineNumber?: number } }
+        )?.data;
+        const where =
+          e.name === 'FunctionCall' && data
+            ? ` (${data.functionName || 'anonymous'} ${data.url?.split('/').pop() ?? ''}:${data.lineNumber ?? ''})`
+            : '';
+        return `${e.name}${where} ${((e.dur ?? 0) / 1000).toFixed(1)}/${((e.tdur ?? e.dur ?? 0) / 1000).toFixed(1)}`;
+      });
     const gc = inside
       .filter((e) => /GC|Scavenge|MarkCompact|Sweep/i.test(e.name))
       .reduce((s, e) => s + (e.dur ?? 0), 0);
     const args = JSON.stringify(task.args ?? {}).slice(0, 160);
     console.log(
-      `  ${((ts - firstRenderMono) / 1e6).toFixed(2)} s: ${(dur / 1000).toFixed(1)}/${((task.tdur ?? dur) / 1000).toFixed(1)} ms, ` +
+      `  ${((ts - firstRenderMono) / 1e6).toFixed(2)} s (clock ${(ts / 1e6).toFixed(3)}): ${(dur / 1000).toFixed(1)}/${((task.tdur ?? dur) / 1000).toFixed(1)} ms, ` +
         `waited ${(waitBetween(sched, ts, ts + dur) / 1000).toFixed(1)} ms for a core, GC events ${(gc / 1000).toFixed(1)} ms; ${args}\n      ${top.join('\n      ')}`,
     );
   }
