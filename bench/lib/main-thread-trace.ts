@@ -29,9 +29,11 @@ export interface MainThreadTasks {
 
 /**
  * @param trace the buffer `browser.stopTracing()` returns, traced with the `toplevel` category.
+ * @param fromUs only the tasks that start at or after this instant of the trace clock (and the span
+ *   from it), e.g. the page's first render when the trace started before the navigation.
  * @returns the tasks of the busiest `CrRendererMain` thread (the page's, not a spare renderer's).
  */
-export function mainThreadTasks(trace: Buffer): MainThreadTasks {
+export function mainThreadTasks(trace: Buffer, fromUs?: number): MainThreadTasks {
   const events = TraceSchema.parse(JSON.parse(trace.toString('utf8')))
     .traceEvents.map((e) => TraceEventSchema.safeParse(e))
     .flatMap((r) => (r.success ? [r.data] : []));
@@ -66,10 +68,12 @@ export function mainThreadTasks(trace: Buffer): MainThreadTasks {
   let end = -Infinity;
   for (const task of busiest) {
     if (task.ts < end) continue;
-    outer.push(task);
     end = task.ts + task.dur;
+    // Counted like the long-task observer's entries: by where a task starts.
+    if (fromUs === undefined || task.ts >= fromUs) outer.push(task);
   }
-  const first = outer[0]?.ts ?? 0;
+  if (outer.length === 0) return { spanMs: 0, originUs: fromUs ?? 0, tasks: [] };
+  const first = fromUs ?? outer[0]?.ts ?? 0;
   return {
     spanMs: (end - first) / 1000,
     originUs: first,
