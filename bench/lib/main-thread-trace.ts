@@ -61,7 +61,9 @@ export function mainThreadTasks(trace: Buffer, fromUs?: number): MainThreadTasks
   }
   const busiest = [...byThread.values()]
     .map((list) => list.toSorted((a, b) => a.ts - b.ts))
-    .sort((a, b) => sumOf(b) - sumOf(a))[0];
+    // Busiest over the counted span: a trace from before the navigation also holds other
+    // renderers' loads (a light page's own tasks can sum to less than a spare renderer's start).
+    .sort((a, b) => sumOf(b, fromUs) - sumOf(a, fromUs))[0];
   if (!busiest || busiest.length === 0) return { spanMs: 0, originUs: 0, tasks: [] };
   // Only outermost tasks: a nested run loop's tasks are already inside their parent's duration.
   const outer: { ts: number; dur: number; tdur: number }[] = [];
@@ -85,4 +87,5 @@ export function mainThreadTasks(trace: Buffer, fromUs?: number): MainThreadTasks
   };
 }
 
-const sumOf = (list: { dur: number }[]) => list.reduce((sum, t) => sum + t.dur, 0);
+const sumOf = (list: { ts: number; dur: number }[], fromUs = -Infinity) =>
+  list.reduce((sum, t) => sum + (t.ts >= fromUs ? t.dur : 0), 0);
