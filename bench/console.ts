@@ -353,7 +353,7 @@ async function measure(
       mainCpu: (cpu.mainThread / wallSeconds) * 100,
       rendererCpu: (cpu.process / wallSeconds) * 100,
       chromiumCpu: (chromiumSeconds / wallSeconds) * 100,
-      longTasksBefore: record.longTasks.length - after.length,
+      longTasksBefore: record.longTasks.filter((t) => t.start < firstRender).length,
       longTasksAfter: after.length,
       longestAfter: Math.max(0, ...after.map((t) => t.duration)),
       longTaskDetails: after.map((t) => {
