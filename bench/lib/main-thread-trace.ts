@@ -22,14 +22,18 @@ const TraceSchema = z.object({ traceEvents: z.array(z.unknown()) });
 export interface MainThreadTasks {
   /** Wall-clock span of the trace on that thread (ms): first task start to last task end. */
   spanMs: number;
+  /** The first task's start on the trace clock (µs of CLOCK_MONOTONIC on Linux): tasks' `startMs` is from here. */
+  originUs: number;
   tasks: { startMs: number; wallMs: number; cpuMs: number }[];
 }
 
 /**
  * @param trace the buffer `browser.stopTracing()` returns, traced with the `toplevel` category.
+ * @param fromUs only the tasks that start at or after this instant of the trace clock (and the span
+ *   from it), e.g. the page's first render when the trace started before the navigation.
  * @returns the tasks of the busiest `CrRendererMain` thread (the page's, not a spare renderer's).
  */
-export function mainThreadTasks(trace: Buffer): MainThreadTasks {
+export function mainThreadTasks(trace: Buffer, fromUs?: number): MainThreadTasks {
   const events = TraceSchema.parse(JSON.parse(trace.toString('utf8')))
     .traceEvents.map((e) => TraceEventSchema.safeParse(e))
     .flatMap((r) => (r.success ? [r.data] : []));
@@ -57,19 +61,24 @@ export function mainThreadTasks(trace: Buffer): MainThreadTasks {
   }
   const busiest = [...byThread.values()]
     .map((list) => list.toSorted((a, b) => a.ts - b.ts))
-    .sort((a, b) => sumOf(b) - sumOf(a))[0];
-  if (!busiest || busiest.length === 0) return { spanMs: 0, tasks: [] };
+    // Busiest over the counted span: a trace from before the navigation also holds other
+    // renderers' loads (a light page's own tasks can sum to less than a spare renderer's start).
+    .sort((a, b) => sumOf(b, fromUs) - sumOf(a, fromUs))[0];
+  if (!busiest || busiest.length === 0) return { spanMs: 0, originUs: 0, tasks: [] };
   // Only outermost tasks: a nested run loop's tasks are already inside their parent's duration.
   const outer: { ts: number; dur: number; tdur: number }[] = [];
   let end = -Infinity;
   for (const task of busiest) {
     if (task.ts < end) continue;
-    outer.push(task);
     end = task.ts + task.dur;
+    // Counted like the long-task observer's entries: by where a task starts.
+    if (fromUs === undefined || task.ts >= fromUs) outer.push(task);
   }
-  const first = outer[0]?.ts ?? 0;
+  if (outer.length === 0) return { spanMs: 0, originUs: fromUs ?? 0, tasks: [] };
+  const first = fromUs ?? outer[0]?.ts ?? 0;
   return {
     spanMs: (end - first) / 1000,
+    originUs: first,
     tasks: outer.map((t) => ({
       startMs: (t.ts - first) / 1000,
       wallMs: t.dur / 1000,
@@ -78,4 +87,5 @@ export function mainThreadTasks(trace: Buffer): MainThreadTasks {
   };
 }
 
-const sumOf = (list: { dur: number }[]) => list.reduce((sum, t) => sum + t.dur, 0);
+const sumOf = (list: { ts: number; dur: number }[], fromUs = -Infinity) =>
+  list.reduce((sum, t) => sum + (t.ts >= fromUs ? t.dur : 0), 0);

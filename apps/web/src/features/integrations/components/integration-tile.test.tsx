@@ -180,6 +180,34 @@ describe('IntegrationTile', () => {
     const line = within(tile).getByRole('img', { name: 'users p95 latency' });
     expect(line.getAttribute('data-points')).toBe('0');
   });
+
+  it('keeps the capability line (blank, hidden from assistive technology) until the REST state names it', () => {
+    const feed = liveOf(sample('email-eu', { state: closed }));
+    const tileOf = (state: ReturnType<typeof integrationState> | undefined) => (
+      <RouterProvider router={createBrowserRouter(window)}>
+        <ul>
+          <IntegrationTile
+            name="email-eu"
+            state={state}
+            feed={feed}
+            history={undefined}
+            health={healthOf({ state, sample: feed.latest() })}
+            alerts={0}
+            search=""
+          />
+        </ul>
+      </RouterProvider>
+    );
+    const { rerender } = render(tileOf(undefined));
+    const line = screen.getByTestId('tile-email-eu').querySelector('.tile__capability');
+    expect(line?.getAttribute('aria-hidden')).toBe('true');
+    expect(line?.textContent?.trim()).toBe('');
+    rerender(tileOf(integrationState('email-eu')));
+    // The same element, now with the text: the tile kept its height.
+    expect(screen.getByTestId('tile-email-eu').querySelector('.tile__capability')).toBe(line);
+    expect(line?.textContent).toBe('email');
+    expect(line?.hasAttribute('aria-hidden')).toBe(false);
+  });
 });
 
 describe('sparkPath', () => {

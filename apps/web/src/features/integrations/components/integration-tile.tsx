@@ -185,7 +185,12 @@ export const IntegrationTile = memo(function IntegrationTile({
         </h2>
         <HealthBadge health={health} />
       </div>
-      {state?.capability && <p className="tile__capability">{state.capability}</p>}
+      {/* The line is kept (blank) until the REST list says the capability: the list arriving after
+          the first live second then fills in text instead of growing fifty tiles and relaying out
+          the grid (a layout shift, and a whole-page layout and paint in one frame). */}
+      <p className="tile__capability" aria-hidden={state?.capability ? undefined : true}>
+        {state?.capability || '\u00a0'}
+      </p>
       <dl className="tile__figures">
         <div>
           <dt>p95</dt>

@@ -5,7 +5,7 @@
 // changed; their figures and sparklines update through their feeds (decision 028).
 import type { IntegrationState } from '@switchboard/shared/integrations';
 import type { MetricsResponse } from '@switchboard/shared/metrics';
-import { memo, useEffect, useId, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useEffect, useId, useMemo, useState } from 'react';
 import { ChoiceSelect } from '../../../components/choice-select';
 import { LoadError } from '../../../components/query-states';
 import { TimeRangePicker, useTimeRange } from '../../../components/time-range';
@@ -158,17 +158,23 @@ const OverviewTiles = memo(function OverviewTiles({
   const live = useObservable(live$, emptyOverview);
   const [visibility] = useState(createVisibilityWatcher);
   useEffect(() => () => visibility?.disconnect(), [visibility]);
+  // REST answers reach the tiles in a deferred (transition) render, which React splits into ~5 ms
+  // slices: the list arriving after the first live second (or a refetch that changes what every
+  // tile shows) re-renders all fifty tiles, one ~20 ms task when rendered at once (a long task
+  // once the core is contended; decision 033). TanStack Query's updates are otherwise synchronous.
+  const states = useDeferredValue(integrations.data);
+  const openIncidents = useDeferredValue(incidents);
 
   const alerts = useMemo(() => {
     const count = new Map<string, number>();
-    for (const incident of incidents ?? [])
+    for (const incident of openIncidents ?? [])
       count.set(incident.integration, (count.get(incident.integration) ?? 0) + 1);
     return count;
-  }, [incidents]);
+  }, [openIncidents]);
 
   const rows = useMemo(
-    () => tileRows(integrations.data, live.samples, query, status, sort),
-    [integrations.data, live.samples, query, status, sort],
+    () => tileRows(states, live.samples, query, status, sort),
+    [states, live.samples, query, status, sort],
   );
 
   return (
@@ -179,7 +185,7 @@ const OverviewTiles = memo(function OverviewTiles({
           error={integrations.error}
           onRetry={() => void integrations.refetch()}
         />
-      ) : integrations.isPending && live.samples.size === 0 ? (
+      ) : (integrations.isPending || states === undefined) && live.samples.size === 0 ? (
         <ul className="tiles" aria-busy="true" aria-label="Loading integrations">
           {Array.from({ length: 6 }, (_, i) => (
             <li key={i} className="tile tile--skeleton" />
