@@ -43,6 +43,11 @@ export function viewBody(result: ViewResult): ViewBody {
   return { json: body, etag: etagOfContent(content) };
 }
 
+/** Whether an If-None-Match header names `etag` (or is `*`): the answer is then 304. */
+export const etagMatches = (header: string | undefined, etag: string) =>
+  header !== undefined &&
+  (header.trim() === '*' || header.split(',').some((t) => t.trim() === etag));
+
 /**
  * The ETag of a result, computed on its own (what {@link viewBody} returns with the body): a weak
  * validator over what a reader cares about — each source's status, provider, data and error kind,

@@ -9,7 +9,7 @@ import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
 import { jsonContent } from '../http/openapi';
 import { runView, type CallerWatch, type RunViewDeps } from './run-view';
-import { viewBody } from './view-body';
+import { etagMatches, viewBody } from './view-body';
 import type { ViewPlan } from './view-plan';
 
 const getView = createRoute({
@@ -61,10 +61,6 @@ function listingOf(plans: ReadonlyMap<string, ViewPlan>): ViewList {
   };
 }
 
-const matches = (header: string | undefined, etag: string) =>
-  header !== undefined &&
-  (header.trim() === '*' || header.split(',').some((t) => t.trim() === etag));
-
 const ViewParamsSchema = z.object({ name: NameSchema });
 
 export function createViewRoutes(
@@ -113,7 +109,7 @@ export function createViewRoutes(
     const { json, etag } = viewBody(result);
     c.header('etag', etag);
     c.header('cache-control', 'no-cache');
-    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     // Set before the body: compress() adding it afterwards would rebuild the response as a stream.
     c.header('vary', 'Accept-Encoding');
     // What c.json(result) would send (the same text and content type), without serialising again.
