@@ -1,8 +1,9 @@
 // `GET /api/views/:name` as one runtime-neutral function, for runtimes that can answer a request
 // before building a web Request, a Hono context and the app's middleware chain (the Node server:
 // runtime/node/view-listener.ts). It takes only the requests it answers exactly as the app does
-// (a declared view, a valid session, nothing to compress, under the session's limit) and passes
-// every other one on to the app, which remains the one place for the rest (errors, 401, 429, gzip).
+// (a declared view, a valid session, under the session's limit; compressed as the app's compress()
+// would, see view-compression.ts) and passes every other one on to the app, which remains the one
+// place for the rest (errors, 401, 429).
 import { NameSchema } from '@switchboard/shared/upstreams';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { SessionService } from '../auth/sessions';
@@ -13,6 +14,7 @@ import { rateLimitHeader, secondsUntil } from '../security/rate-limit';
 import type { ServerSpan } from '../telemetry/telemetry';
 import { runView, type CallerWatch, type RunViewDeps } from './run-view';
 import { etagMatches, viewBody } from './view-body';
+import { compressionOf, type ViewEncoding } from './view-compression';
 import type { ViewPlan } from './view-plan';
 
 /** The route's pattern, as the app's telemetry labels it. */
@@ -32,6 +34,11 @@ export interface ViewGetAnswer {
   headers: Record<string, string>;
   /** The JSON text; `null` for 304. */
   body: string | null;
+  /**
+   * Send `body` compressed with this (`compressedStream`) as the app's compress() would: the
+   * headers already say so (Content-Encoding, no Content-Length); `undefined` sends it as it is.
+   */
+  encoding: ViewEncoding | undefined;
 }
 
 export interface ViewGetDeps extends RunViewDeps {
@@ -67,15 +74,15 @@ const viewTarget = /^\/api\/views\/([a-z0-9-]+)$/;
 /**
  * What this path leaves to the app, and why the answer is the same either way:
  * - other methods, query strings, names that are not declared views (400/404 from the app);
- * - an `Accept-Encoding` header: the app's compress() may gzip the body, which this path does not;
  * - no access cookie, or one that names no live session (the app answers 401 and counts the
  *   address instead);
  * - a request over the session's limit, or a limiter store that fails (the app's 429 / 503; the
  *   refused request is counted once more there, which changes neither answer);
  * - anything that throws (the app's error handler answers, and logs it).
  * The answers it gives carry the app's headers: security headers, request id, rate-limit headers,
- * ETag, Cache-Control, Vary, `Connection: close` while draining; the same server span, HTTP
- * metrics and request log line. Tested against the app's own route, byte for byte.
+ * ETag, Cache-Control, Vary, `Connection: close` while draining, and compress()'s answer to the
+ * request's Accept-Encoding (`compressionOf`); the same server span, HTTP metrics and request log
+ * line. Tested against the app's own route, byte for byte.
  *
  * @example const viewGet = createViewGet(deps); const plan = viewGet.claim(method, url, header);
  */
@@ -91,7 +98,6 @@ export function createViewGet(deps: ViewGetDeps): ViewGet {
       if (name === undefined) return undefined;
       const plan = plans.get(name);
       if (plan === undefined) return undefined;
-      if (header('accept-encoding') !== undefined) return undefined;
       if (deps.accessToken(header('cookie')) === undefined) return undefined;
       return plan;
     },
@@ -134,9 +140,13 @@ export function createViewGet(deps: ViewGetDeps): ViewGet {
           headers['content-type'] = 'application/json';
         }
         const status = fresh ? 200 : 304;
+        const body = fresh ? json : null;
+        // What app.ts's compress() on /api/views/* does to the route's response (no Content-Length
+        // yet, as Hono's string response has none: compress()'s threshold does not apply).
+        const encoding = compressionOf('GET', status, headers, header('accept-encoding'), fresh);
         span.end('GET', viewRoute, `/api/views/${plan.name}`, status, requestId);
         line.end('GET', `/api/views/${plan.name}`, status);
-        return { status, headers, body: fresh ? json : null };
+        return { status, headers, body, encoding };
       } catch {
         return undefined;
       }

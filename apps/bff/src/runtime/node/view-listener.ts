@@ -1,9 +1,11 @@
 // `GET /api/views/:name` served straight from node:http: the request's headers as Node parsed
-// them, handed to the runtime-neutral views/view-get.ts, its answer written back — no web Request
+// them, handed to the runtime-neutral views/view-get.ts, its answer written back (compressed as the
+// app's compress() would, with the same CompressionStream) — no web Request
 // or Response, no Hono context, no middleware chain per view. Whatever view-get leaves to the app
 // (another path, a request it would not answer exactly as the app does) goes on to the app.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerWatch } from '../../views/run-view';
+import { compressedStream, type ViewEncoding } from '../../views/view-compression';
 import type { ViewGet, ViewGetAnswer } from '../../views/view-get';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -28,9 +30,51 @@ export function responseCloseWatch(req: IncomingMessage, res: ServerResponse): C
   };
 }
 
+/**
+ * The compressed body as @hono/node-server writes compress()'s stream: headers without a length
+ * (so chunked), each chunk as CompressionStream gives it, waiting for `drain`; stops when the
+ * caller leaves.
+ */
+async function writeCompressed(
+  res: ServerResponse,
+  answer: ViewGetAnswer,
+  body: string,
+  encoding: ViewEncoding,
+): Promise<void> {
+  const reader = compressedStream(body, encoding).getReader();
+  res.writeHead(answer.status, answer.headers);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (res.destroyed) break;
+      if (done) {
+        res.end();
+        return;
+      }
+      if (!res.write(value))
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off('drain', go);
+            res.off('close', go);
+            resolve();
+          };
+          res.on('drain', go);
+          res.on('close', go);
+        });
+    }
+  } catch {
+    res.destroy();
+  }
+  reader.cancel().catch(() => undefined);
+}
+
 function write(res: ServerResponse, answer: ViewGetAnswer): void {
   if (res.destroyed) return;
-  const { headers, body } = answer;
+  const { headers, body, encoding } = answer;
+  if (body !== null && encoding !== undefined) {
+    void writeCompressed(res, answer, body, encoding);
+    return;
+  }
   // A declared length, as @hono/node-server sends for a string body.
   if (body !== null) headers['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(answer.status, headers);
