@@ -10,8 +10,10 @@ import { identify, principalOf, requireRole } from './auth/guards';
 import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/request-origin';
 import type { LoginThrottle } from './security/login-throttle';
 import { bodyLimit } from './security/body-limit';
-import { rateLimit } from './security/rate-limit';
-import { securityHeadersHook } from './security/security-headers';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { accessTokenOf } from './auth/cookies';
+import { rateLimit, rateLimitPolicyHeader } from './security/rate-limit';
+import { securityHeaderSets, securityHeadersHook } from './security/security-headers';
 import type { UpgradeWebSocket } from 'hono/ws';
 import { createEventBus, type EventBus } from './events/event-bus';
 import { createHealthRoutes, type ReadinessCheck } from './health/health.routes';
@@ -58,6 +60,7 @@ import { createUpstreamEngine, type UpstreamEngine } from './upstreams/upstream-
 import { runView, type CallerWatch } from './views/run-view';
 import { planView, type ViewPlan } from './views/view-plan';
 import { createViewRoutes } from './views/views.routes';
+import { createViewGet, type ViewGet } from './views/view-get';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry/telemetry';
 import { idempotency } from './idempotency/idempotency';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
@@ -168,6 +171,11 @@ export interface SwitchboardApp {
   webhookIngest: WebhookIngest | undefined;
   /** The flow engine, when `jobs.flowStore` was given. */
   flows: FlowEngine | undefined;
+  /**
+   * `GET /api/views/:name` without Hono: the Node adapter answers the views it can answer exactly
+   * as the app would straight from node:http, and hands every other request to the app.
+   */
+  viewGet: ViewGet;
   /** Starts timers: per-second samples and sandbox traffic. */
   start(): void;
   /** Readiness turns 503 so load balancers stop sending new work. */
@@ -262,10 +270,17 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     subject: 'from this address',
     key: (c) => (c.get('principal') ? undefined : c.get('clientIp')),
   });
+  // One counter per session for every way in: the app's chain and the lean view path (viewGet).
+  const sessionLimiter = new RateLimiterMemory({
+    keyPrefix: 'rl:session',
+    points: security.limits.perSessionPerMinute,
+    duration: 60,
+  });
   const limitSession = rateLimit({
     name: 'session',
     points: security.limits.perSessionPerMinute,
     durationSec: 60,
+    limiter: sessionLimiter,
     logger,
     subject: 'for this session',
     key: (c) => c.get('principal')?.sessionId,
@@ -394,6 +409,30 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   app.use('/api/integrations', compress());
   app.use('/api/calls', compress());
   app.route('/', createViewRoutes({ client: engine, now, plans, watchClient: deps.watchClient }));
+  // The same route without Hono, for runtimes that can serve it from their own request (Node).
+  const headerSets = securityHeaderSets({});
+  const lowerCased = (set: ReadonlyArray<readonly [string, string]>) =>
+    set.map(([name, value]) => [name.toLowerCase(), value] as const);
+  const securityHeaderLists = {
+    plain: lowerCased(headerSets.plain),
+    overTls: lowerCased(headerSets.overTls),
+  };
+  const viewGet = createViewGet({
+    client: engine,
+    now,
+    plans,
+    sessions: auth.sessions,
+    accessToken: accessTokenOf,
+    sessionLimit: {
+      limiter: sessionLimiter,
+      name: 'session',
+      policy: rateLimitPolicyHeader('session', security.limits.perSessionPerMinute, 60),
+    },
+    securityHeaders: (tls) => (tls ? securityHeaderLists.overTls : securityHeaderLists.plain),
+    startServerSpan: telemetry.startServerSpan,
+    logger,
+    shuttingDown: () => shuttingDown,
+  });
   app.route(
     '/',
     createIntegrationRoutes({
@@ -495,6 +534,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     observability,
     queue: jobs?.queue,
     webhookIngest,
+    viewGet,
     flows,
     start() {
       const publishQueue = createQueueSamplePublisher(hub);

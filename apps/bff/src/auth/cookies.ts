@@ -1,6 +1,7 @@
 // The two session cookies: HttpOnly, Secure, SameSite=Strict, host-locked by their name prefixes.
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { parse as parseCookie } from 'hono/utils/cookie';
 import type { IssuedSession } from './sessions';
 
 // __Host-: Secure, Path=/ and no Domain, so no sibling subdomain can set or overwrite it.
@@ -43,10 +44,17 @@ const accessByCookieHeader = new Map<string, string | undefined>();
  * from growing the memory (the map empties when full, as `createCachedRouter` does).
  */
 export function readAccessCookie(c: Context): string | undefined {
-  const header = c.req.raw.headers.get('cookie');
-  if (header === null) return undefined;
+  return accessTokenOf(c.req.raw.headers.get('cookie') ?? undefined);
+}
+
+/**
+ * The same for a Cookie header read without a Hono context (views/view-get.ts on the Node
+ * server): the value `getCookie(c, accessCookie)` gives, remembered per header.
+ */
+export function accessTokenOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
   if (accessByCookieHeader.has(header)) return accessByCookieHeader.get(header);
-  const token = getCookie(c, accessCookie);
+  const token = parseCookie(header, accessCookie)[accessCookie];
   if (accessByCookieHeader.size >= rememberedCookieHeaders) accessByCookieHeader.clear();
   accessByCookieHeader.set(header, token);
   return token;

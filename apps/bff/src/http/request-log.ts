@@ -23,25 +23,39 @@ export function requestLogHook(
   now: () => number,
 ): (c: Context<AppEnv>) => (c: Context<AppEnv>) => void {
   return function startRequestLog(c) {
-    const start = now();
-    const trace = c.get('trace');
-    const bindings: Record<string, string> = { requestId: c.get('requestId') };
-    if (trace) {
-      bindings.traceId = trace.traceId;
-      bindings.spanId = trace.spanId;
-    }
-    const log = logger.child(bindings);
-    c.set('log', log);
+    const line = startRequestLine(logger, now, c.get('requestId'), c.get('trace'));
+    c.set('log', line.log);
     return function logRequestLine(c) {
+      line.end(c.req.method, c.req.path, c.res.status);
+    };
+  };
+}
+
+/**
+ * A request's log line without a Hono context (paths answered from the runtime's own request, such
+ * as views/view-get.ts): the child logger with the request and trace ids, and the line it writes.
+ * @example const line = startRequestLine(logger, now, requestId, trace); … line.end('GET', path, 200);
+ */
+export function startRequestLine(
+  logger: Logger,
+  now: () => number,
+  requestId: string,
+  trace: { traceId: string; spanId: string } | undefined,
+): { log: Logger; end: (method: string, path: string, status: number) => void } {
+  const start = now();
+  const bindings: Record<string, string> = { requestId };
+  if (trace) {
+    bindings.traceId = trace.traceId;
+    bindings.spanId = trace.spanId;
+  }
+  const log = logger.child(bindings);
+  return {
+    log,
+    end(method, path, status) {
       log.info(
-        {
-          method: c.req.method,
-          path: c.req.path,
-          status: c.res.status,
-          durationMs: Math.round((now() - start) * 10) / 10,
-        },
+        { method, path, status, durationMs: Math.round((now() - start) * 10) / 10 },
         'request',
       );
-    };
+    },
   };
 }

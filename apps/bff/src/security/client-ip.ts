@@ -83,19 +83,31 @@ export function createClientAddress(
  * secureHeaders({ isTls: createIsTls({ trustedProxies, remoteAddress }) });
  */
 export function createIsTls(options: ClientIpOptions): (c: Context) => boolean {
-  const isTrusted = createProxyTrust(options.trustedProxies);
+  const tlsOf = createTlsCheck(options.trustedProxies);
   const { remoteAddress } = options;
   return function isTls(c) {
     if (c.req.url.startsWith('https:')) return true;
-    const peer = parseIp(remoteAddress(c) ?? '');
+    return tlsOf(remoteAddress(c), (name) => c.req.header(name));
+  };
+}
+
+/**
+ * The same check from the socket's address and a header lookup, for a request reached over plain
+ * HTTP (the Node server's own listeners): TLS only as a trusted proxy's X-Forwarded-Proto says.
+ */
+export function createTlsCheck(
+  trustedProxies: readonly string[],
+): (peerAddress: string | undefined, header: (name: string) => string | undefined) => boolean {
+  const isTrusted = createProxyTrust(trustedProxies);
+  return function forwardedTls(peerAddress, header) {
+    const peer = parseIp(peerAddress ?? '');
     if (peer === undefined || !isTrusted(peer)) return false;
     // The last value is the one our nearest proxy wrote; earlier ones may come from the client.
-    const proto = (c.req.header('x-forwarded-proto') ?? '').split(',').at(-1);
+    const proto = (header('x-forwarded-proto') ?? '').split(',').at(-1);
     return proto?.trim().toLowerCase() === 'https';
   };
 }
 
-/** An IP address: its family, its value as an integer, and its canonical text. */
 export interface IpAddress {
   version: 4 | 6;
   value: bigint;

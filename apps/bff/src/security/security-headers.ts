@@ -80,14 +80,25 @@ export function securityHeadersHook(options: SecurityHeadersOptions): RequestHoo
   return () => setMissing;
 }
 
-function createSecurityHeaderSetter(options: SecurityHeadersOptions): (c: Context) => void {
+/** The headers every response gets: over plain HTTP, and over TLS (HSTS added). Built once. */
+export interface SecurityHeaderSets {
+  plain: ReadonlyArray<readonly [string, string]>;
+  overTls: ReadonlyArray<readonly [string, string]>;
+}
+
+/**
+ * The header sets `securityHeaders` sets, for paths that write a response without a Hono context
+ * (views/view-get.ts on the Node server): the same names and values.
+ */
+export function securityHeaderSets(
+  options: Omit<SecurityHeadersOptions, 'isTls'>,
+): SecurityHeaderSets {
   const maxAge = options.hstsMaxAgeSec ?? 31_536_000;
   if (!Number.isInteger(maxAge) || maxAge < 0)
     throw new TypeError(
       `securityHeaders: hstsMaxAgeSec must be a whole number ≥ 0 (got ${maxAge}).`,
     );
-  const { isTls } = options;
-  const always: ReadonlyArray<readonly [string, string]> = [
+  const plain: ReadonlyArray<readonly [string, string]> = [
     ['Content-Security-Policy', options.contentSecurityPolicy ?? defaultContentSecurityPolicy],
     ['X-Content-Type-Options', 'nosniff'],
     ['Referrer-Policy', 'no-referrer'],
@@ -96,11 +107,16 @@ function createSecurityHeaderSetter(options: SecurityHeadersOptions): (c: Contex
     ['Cross-Origin-Resource-Policy', 'same-origin'],
     ['Permissions-Policy', permissionsPolicy],
   ];
+  return {
+    plain,
+    overTls: [...plain, ['Strict-Transport-Security', `max-age=${maxAge}; includeSubDomains`]],
+  };
+}
+
+function createSecurityHeaderSetter(options: SecurityHeadersOptions): (c: Context) => void {
+  const { isTls } = options;
   // Both sets built once: no array is made per response.
-  const overTls = [
-    ...always,
-    ['Strict-Transport-Security', `max-age=${maxAge}; includeSubDomains`],
-  ] as const;
+  const { plain: always, overTls } = securityHeaderSets(options);
 
   return function setMissingSecurityHeaders(c) {
     const wanted = isTls(c) ? overTls : always;

@@ -1,7 +1,7 @@
 // HTTP face of views: GET /api/views/:name runs one declared view, with ETag revalidation.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@switchboard/shared/errors';
-import { NameSchema, ViewResultSchema, type ViewResult } from '@switchboard/shared/upstreams';
+import { NameSchema, ViewResultSchema } from '@switchboard/shared/upstreams';
 import { ViewListSchema, type ViewList } from '@switchboard/shared/views';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-env';
@@ -9,6 +9,7 @@ import { AppError } from '../http/app-error';
 import { validationHook } from '../http/errors';
 import { jsonContent } from '../http/openapi';
 import { runView, type CallerWatch, type RunViewDeps } from './run-view';
+import { etagMatches, viewBody } from './view-body';
 import type { ViewPlan } from './view-plan';
 
 const getView = createRoute({
@@ -60,35 +61,6 @@ function listingOf(plans: ReadonlyMap<string, ViewPlan>): ViewList {
   };
 }
 
-/**
- * A weak validator over what a reader cares about: outcomes and data, not timings. Two FNV-1a
- * lanes (64 bits) over the JSON, synchronously: it only needs to change when the content does, and
- * a digest through WebCrypto would cost a thread-pool round trip on every view.
- */
-function etagOf(result: ViewResult): string {
-  const content = JSON.stringify(
-    Object.entries(result.sources).map(([id, s]) => [
-      id,
-      s.status,
-      s.provider,
-      s.data ?? null,
-      s.error?.kind ?? null,
-    ]),
-  );
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ content.length;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return `W/"${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}"`;
-}
-
-const matches = (header: string | undefined, etag: string) =>
-  header !== undefined &&
-  (header.trim() === '*' || header.split(',').some((t) => t.trim() === etag));
-
 const ViewParamsSchema = z.object({ name: NameSchema });
 
 export function createViewRoutes(
@@ -133,12 +105,15 @@ export function createViewRoutes(
       deps.watchClient?.(c) ?? (() => c.req.raw.signal),
       trace && { traceId: trace.traceId, parentSpanId: trace.spanId },
     );
-    const etag = etagOf(result);
+    // One serialisation for both: the ETag is computed over the same data text the body carries.
+    const { json, etag } = viewBody(result);
     c.header('etag', etag);
     c.header('cache-control', 'no-cache');
-    if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
+    if (etagMatches(c.req.header('if-none-match'), etag)) return c.body(null, 304);
     // Set before the body: compress() adding it afterwards would rebuild the response as a stream.
     c.header('vary', 'Accept-Encoding');
-    return c.json(result, 200);
+    // What c.json(result) would send (the same text and content type), without serialising again.
+    c.header('content-type', 'application/json');
+    return c.body(json, 200);
   });
 }

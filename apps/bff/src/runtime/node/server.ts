@@ -1,6 +1,6 @@
 // Composes the BFF for Node: picks the port implementations, listens, and knows how to shut down cleanly.
 import { getRequestListener, type HttpBindings, type ServerType } from '@hono/node-server';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -35,7 +35,12 @@ import { openDatabase } from './sqlite';
 import { createSqliteAuthStore } from './sqlite-auth-store';
 import { createSqliteIncidentStore } from './sqlite-incident-store';
 import { createSqliteMetricsStore } from './sqlite-metrics-store';
-import { createClientAddress, createClientIp, createIsTls } from '../../security/client-ip';
+import {
+  createClientAddress,
+  createClientIp,
+  createIsTls,
+  createTlsCheck,
+} from '../../security/client-ip';
 import { createLoginThrottle } from '../../security/login-throttle';
 import { createOtlpExporter } from '../../telemetry/otlp-exporter';
 import { createPrometheusRegistry } from './prometheus';
@@ -50,6 +55,7 @@ import { createSqliteFlowStore } from './sqlite-flow-store';
 import { createRetention } from '../../queue/retention';
 import { nodeWebhookKey } from './node-hmac-key';
 import { createWebhookListener } from './webhook-listener';
+import { createViewListener, responseCloseWatch } from './view-listener';
 
 export interface RunningServer {
   switchboard: SwitchboardApp;
@@ -112,28 +118,14 @@ const loopbackHost = (host: string) =>
   host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
 /**
- * A request's caller leaving, told by its response's `close` (as @hono/node-server aborts the
- * request's signal: the socket closed before the response was written, or the request errored),
- * without building that signal: an EventEmitter listener costs far less than an AbortController
- * and an EventTarget listener on every view.
+ * A request's caller leaving, from its response's `close` (runtime/node/view-listener.ts): an
+ * EventEmitter listener costs far less than the request's AbortController and an EventTarget
+ * listener on every view.
  */
 function watchClient(c: Context): CallerWatch | undefined {
   const { incoming, outgoing } = c.env as Partial<HttpBindings>;
   if (!incoming || !outgoing) return undefined;
-  return {
-    watch(onGone) {
-      const gone = () =>
-        onGone(
-          incoming.errored ?? new DOMException('the client closed the connection', 'AbortError'),
-        );
-      const onClose = () => {
-        if (incoming.errored || !outgoing.writableFinished) gone();
-      };
-      if (outgoing.destroyed || incoming.socket?.destroyed) gone();
-      else outgoing.once('close', onClose);
-      return () => outgoing.off('close', onClose);
-    },
-  };
+  return responseCloseWatch(incoming, outgoing);
 }
 
 /** Pending connections the kernel may queue before the server accepts them. */
@@ -375,13 +367,17 @@ export async function startServer(
       switchboard.webhookIngest,
       createClientAddress(config.security.trustedProxies),
     );
-  const server: ServerType = createServer(
-    serveWebhook
-      ? (req, res) => {
-          if (!serveWebhook(req, res)) void honoListener(req, res);
-        }
-      : honoListener,
+  // Views too: the GET of a view the lean path can answer as the app would skips @hono/node-server,
+  // Hono and the middleware chain (views/view-get.ts); the rest goes on to the app.
+  const serveView = createViewListener(
+    switchboard.viewGet,
+    createTlsCheck(config.security.trustedProxies),
   );
+  const toApp = (req: IncomingMessage, res: ServerResponse) => void honoListener(req, res);
+  const server: ServerType = createServer((req, res) => {
+    if (serveView(req, res, toApp)) return;
+    if (!serveWebhook?.(req, res)) toApp(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deeper accept queue than Node's 511: after a restart every console reconnects at once,
