@@ -5,10 +5,10 @@
 import { RecentCallListSchema } from '@switchboard/shared/integrations';
 import { SandboxProviderListSchema } from '@switchboard/shared/sandbox';
 import { ViewResultSchema } from '@switchboard/shared/upstreams';
-import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
 import { sessionHeaders, useSession } from './lib/session';
 import { startChild } from './lib/child';
+import { pinSelf } from './lib/fan-out-stack';
 import { closedLoop, median, openLoop, type LatencySummary } from './lib/load';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? '3');
@@ -20,17 +20,6 @@ const loadCore = 0;
 const target = 1.2;
 const f = (n: number, digits = 1) => n.toFixed(digits);
 const ms = (n: number) => f(n, 2);
-
-/** Pins this process (every thread) to one core; returns how to undo it. */
-function pinSelf(core: number): () => void {
-  const pid = String(process.pid);
-  const current = spawnSync('taskset', ['-pc', pid], { encoding: 'utf8' });
-  const before = /:\s*([\d,-]+)\s*$/.exec(current.stdout)?.[1];
-  spawnSync('taskset', ['-a', '-pc', String(core), pid], { stdio: 'ignore' });
-  return () => {
-    if (before !== undefined) spawnSync('taskset', ['-a', '-pc', before, pid], { stdio: 'ignore' });
-  };
-}
 
 async function getJson(url: string): Promise<unknown> {
   const response = await request(url, { headers: sessionHeaders(url) });
