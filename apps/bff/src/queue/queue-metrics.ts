@@ -16,11 +16,6 @@ export interface QueueMetrics {
 }
 
 /**
- * @example
- * const figures = createQueueMetrics(queue, registry);
- * setInterval(async () => hub.publish(await figures.sample(Date.now())), 1000);
- */
-/**
  * The counts are re-read only once their last read's duration times this has passed: reading them
  * walks every job still queued, running or dead (O(backlog)), so under a deep backlog a read every
  * second took 10 % of the event loop (≈ 100 ms per read at 80,000 queued jobs, bench/RESULTS.md,
@@ -29,6 +24,11 @@ export interface QueueMetrics {
  */
 const readCostFactor = 50;
 
+/**
+ * @example
+ * const figures = createQueueMetrics(queue, registry);
+ * setInterval(async () => hub.publish(await figures.sample(Date.now())), 1000);
+ */
 export function createQueueMetrics(
   queue: Queue,
   registry?: MetricsRegistry,

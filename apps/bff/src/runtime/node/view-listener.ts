@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallerWatch } from '../../views/run-view';
 import { compressedStream, type ViewEncoding } from '../../views/view-compression';
 import type { ViewGet, ViewGetAnswer } from '../../views/view-get';
+import { headerOf } from './webhook-listener';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -92,11 +93,7 @@ export function createViewListener(
   isTls: (peerAddress: string | undefined, header: (name: string) => string | undefined) => boolean,
 ): (req: IncomingMessage, res: ServerResponse, next: Listener) => boolean {
   return function serveView(req, res, next) {
-    const headers = req.headers;
-    const header = (name: string): string | undefined => {
-      const value = headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
+    const header = headerOf(req);
     const plan = viewGet.claim(req.method ?? '', req.url ?? '', header);
     if (plan === undefined) return false;
     viewGet

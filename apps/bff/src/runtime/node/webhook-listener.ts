@@ -50,6 +50,19 @@ function write(res: ServerResponse, answer: WebhookIngestResponse): void {
 }
 
 /**
+ * A header of a node:http request as one string (`undefined` when absent or repeated), the lookup
+ * the runtime-neutral handlers served from node:http take.
+ * @example const header = headerOf(req); header('x-request-id');
+ */
+export function headerOf(req: IncomingMessage): (name: string) => string | undefined {
+  const headers = req.headers;
+  return (name) => {
+    const value = headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+}
+
+/**
  * Returns a request listener part: true when it took the request (a webhook delivery), false to
  * pass it on to the next listener.
  * @example createServer((req, res) => serveWebhook(req, res) || honoListener(req, res));
@@ -65,11 +78,7 @@ export function createWebhookListener(
     const match = webhookPath.exec(url);
     const source = match?.[1];
     if (source === undefined) return false;
-    const headers = req.headers;
-    const header = (name: string): string | undefined => {
-      const value = headers[name];
-      return typeof value === 'string' ? value : undefined;
-    };
+    const header = headerOf(req);
     const request: WebhookIngestRequest = {
       source,
       path: `/webhooks/${source}`,
