@@ -4,7 +4,7 @@
 // job, by function and by file, and writes the .cpuprofile.
 // `taskset -c 1 npx tsx profile/queue-cpu.ts [jobs] [concurrency] [out.cpuprofile]`
 import { Session } from 'node:inspector/promises';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJobQueue } from '@switchboard/bff/queue/job-queue';
@@ -33,12 +33,40 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** CPU ms per thread of this process (Linux, 10 ms ticks), threads of one name summed. */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    const key = tid === String(process.pid) ? 'main' : `${name}:${tid}`;
+    out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+  }
+  return out;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-queue-prof-'));
 const db = openQueueDatabase(dir);
 try {
   // Counts of the store calls the completion phase makes, to see statements per job.
   const calls = new Map<string, { n: number; rows: number }>();
   const base = createSqliteJobStore(db);
+  // Commits: the group commit runs BEGIN/COMMIT through exec.
+  const exec = db.exec.bind(db);
+  db.exec = (sql: string) => {
+    if (sql === 'COMMIT') {
+      const c = calls.get('commit') ?? { n: 0, rows: 0 };
+      calls.set('commit', c);
+      c.n += 1;
+    }
+    return exec(sql);
+  };
   const store: typeof base = { ...base };
   for (const key of ['claim', 'settle', 'nextDueAt', 'extendLease', 'get'] as const) {
     const original = (base as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
@@ -86,6 +114,7 @@ try {
   });
   if (profiling) await session.post('Profiler.start');
   calls.clear();
+  const threads0 = threadCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   queue.start();
@@ -93,6 +122,13 @@ try {
   await queue.drain(10_000);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const threads = [...threadCpu()]
+    .map(([name, ms]) => [name, ((ms - (threads0.get(name) ?? 0)) * 1000) / jobs] as const)
+    .filter(([, us]) => us > 0)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    `CPU µs per job by thread: ${threads.map(([name, us]) => `${name} ${us.toFixed(1)}`).join(', ')}`,
+  );
   console.log(
     [...calls]
       .map(
