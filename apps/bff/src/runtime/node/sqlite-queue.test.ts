@@ -48,6 +48,34 @@ describe('sqlite job store claim', () => {
     expect((await store.claim('t', now, 30_000, 5)).claimed).toEqual([]);
   });
 
+  it('claims a replayed dead letter as the row now reads, with its earlier attempts', async () => {
+    const store = createSqliteJobStore(openDatabase(':memory:'));
+    await store.insert(newJob('a', { maxAttempts: 1 }));
+    const [first] = (await store.claim('t', t0, 1_000, 1)).claimed;
+    const failed = {
+      attempt: 1,
+      round: 1,
+      startedAt: t0,
+      endedAt: t0 + 5,
+      durationMs: 5,
+      outcome: 'error' as const,
+      errorKind: 'http_5xx' as const,
+      message: 'boom',
+    };
+    expect(await store.settle('a', first?.leaseToken ?? '', failed, { status: 'dead' })).toBe(true);
+    expect((await store.get('a'))?.deadAt).toBe(t0 + 5);
+    expect(await store.requeue(['a'], t0 + 10)).toEqual(['a']);
+    const [again] = (await store.claim('t', t0 + 10, 1_000, 1)).claimed;
+    expect(again?.job).toEqual(await store.get('a'));
+    expect(again?.job).toMatchObject({
+      round: 2,
+      attempts: 1,
+      deadAt: null,
+      lastErrorKind: 'http_5xx',
+    });
+    expect(again?.job.history).toEqual([failed]);
+  });
+
   it('settles only with the lease token of the claim that holds the job', async () => {
     const store = createSqliteJobStore(openDatabase(':memory:'));
     await store.insert(newJob('a'));
