@@ -1,8 +1,11 @@
 // Profiling aid: the queue benchmark's embedded variant (no-op jobs, concurrency 16, durable
 // queue.db), with a V8 CPU profile of the completion phase only (the enqueue phase runs first,
-// unprofiled). Prints CPU µs per completed job (process.cpuUsage) and the profile's self time per
-// job, by function and by file, and writes the .cpuprofile.
+// unprofiled). Prints CPU µs per completed job (process.cpuUsage, and per thread from /proc), the
+// store calls and commits per job (with the wall time inside BEGIN and COMMIT), the profile's self
+// time per job by function and by file, and writes the .cpuprofile.
 // `taskset -c 1 npx tsx profile/queue-cpu.ts [jobs] [concurrency] [out.cpuprofile]`
+// QUEUE_PROFILE=0 skips the profiler (its sampling costs CPU too); QUEUE_PROFILE_US sets the
+// sampling interval (default 100 µs; 500–1000 disturbs less).
 import { Session } from 'node:inspector/promises';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +48,8 @@ function threadCpu(): Map<string, number> {
     }
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    const key = tid === String(process.pid) ? 'main' : `${name}:${tid}`;
+    const start = Number(fields[19]);
+    const key = tid === String(process.pid) ? 'main' : `${name}:${tid}@${start}`;
     out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
   }
   return out;
@@ -55,17 +59,20 @@ const dir = mkdtempSync(join(tmpdir(), 'switchboard-queue-prof-'));
 const db = openQueueDatabase(dir);
 try {
   // Counts of the store calls the completion phase makes, to see statements per job.
-  const calls = new Map<string, { n: number; rows: number }>();
+  const calls = new Map<string, { n: number; rows: number; wallUs?: number }>();
   const base = createSqliteJobStore(db);
   // Commits: the group commit runs BEGIN/COMMIT through exec.
   const exec = db.exec.bind(db);
+  // Wall µs inside BEGIN and COMMIT (`rows` holds the sum), to see what a commit costs.
   db.exec = (sql: string) => {
-    if (sql === 'COMMIT') {
-      const c = calls.get('commit') ?? { n: 0, rows: 0 };
-      calls.set('commit', c);
-      c.n += 1;
-    }
-    return exec(sql);
+    const t = performance.now();
+    const out = exec(sql);
+    const key = sql === 'COMMIT' ? 'commit' : sql.startsWith('BEGIN') ? 'begin' : 'exec';
+    const c = calls.get(key) ?? { n: 0, rows: 0 };
+    calls.set(key, c);
+    c.n += 1;
+    c.wallUs = (c.wallUs ?? 0) + (performance.now() - t) * 1000;
+    return out;
   };
   const store: typeof base = { ...base };
   for (const key of ['claim', 'settle', 'nextDueAt', 'extendLease', 'get'] as const) {
@@ -133,7 +140,7 @@ try {
     [...calls]
       .map(
         ([k, c]) =>
-          `${k} ${(c.n / jobs).toFixed(3)}/job${c.rows ? ` (${(c.rows / c.n).toFixed(1)} rows each)` : ''}`,
+          `${k} ${(c.n / jobs).toFixed(3)}/job${c.rows ? ` (${(c.rows / c.n).toFixed(1)} rows each)` : ''}${c.wallUs ? ` (${(c.wallUs / c.n).toFixed(0)} µs each)` : ''}`,
       )
       .join(', '),
   );
