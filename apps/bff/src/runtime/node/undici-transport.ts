@@ -117,8 +117,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     let text: string;
     if (encoding === null || status === 204 || status === 304) text = utf8WithoutBom(answer.body);
     else text = (await decode(answer.body, encoding, maxBodyBytes)).toString('utf8');
-    // Headers read in place from undici's raw list (names compared without case), no copy.
-    return { status, headers: { get: (name) => headerIn(raw, name.toLowerCase()) }, body: text };
+    return { status, headers: new RawHeaders(raw), body: text };
   };
   return { transport, close: async () => void (await Promise.all(agents.map((a) => a.close()))) };
 }
@@ -285,6 +284,18 @@ function reasonOf(signal: AbortSignal): Error {
   return reason instanceof Error
     ? reason
     : new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * Response headers read in place from undici's raw list (names compared without case), no copy.
+ * A class: an object literal's arrow would be renamed by tsx's keepNames on every response.
+ */
+class RawHeaders {
+  constructor(private readonly raw: Buffer[]) {}
+
+  get(name: string): string | null {
+    return headerIn(this.raw, name.toLowerCase());
+  }
 }
 
 /**
