@@ -124,7 +124,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
 
 /** Whether `headers` names `lowerName`, in any case. */
 function hasHeader(headers: Record<string, string>, lowerName: string): boolean {
-  for (const name in headers) if (name.toLowerCase() === lowerName) return true;
+  // Only a name of the same length can match: no lower-cased copy of every other name.
+  for (const name in headers)
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
   return false;
 }
 
