@@ -378,6 +378,20 @@ describe('createUndiciTransport: responses', () => {
       const reason = new Error('the caller left');
       setTimeout(() => controller.abort(reason), 50);
       await expect(pending).rejects.toBe(reason);
+      // Requests sharing a signal (a view's calls) all end when it aborts, finished ones aside.
+      const shared = new AbortController();
+      const done = await get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`, {
+        signal: shared.signal,
+      });
+      expect(done.status).toBe(200);
+      const inFlight = [1, 2, 3].map(() =>
+        get(transport, undefined, `http://127.0.0.1:${httpPort}/slow-body`, {
+          signal: shared.signal,
+        }),
+      );
+      const sharedReason = new Error('the view ended');
+      setTimeout(() => shared.abort(sharedReason), 50);
+      for (const pending of inFlight) await expect(pending).rejects.toBe(sharedReason);
       // Aborted before it was sent: refused at once with the same reason.
       await expect(
         get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`, {

@@ -223,11 +223,11 @@ class BodyCollector implements Dispatcher.DispatchHandler {
     private readonly max: number,
   ) {
     if (signal.aborted) this.abortReason = reasonOf(signal);
-    else signal.addEventListener('abort', this, { once: true });
+    else watchersOf(signal).add(this);
   }
 
-  /** The signal aborted (an EventListener object: no closure per request). */
-  handleEvent(): void {
+  /** The signal aborted. */
+  signalAborted(): void {
     this.abort(reasonOf(this.signal));
   }
 
@@ -275,9 +275,34 @@ class BodyCollector implements Dispatcher.DispatchHandler {
   private settle(): boolean {
     if (this.settled) return true;
     this.settled = true;
-    this.signal.removeEventListener('abort', this);
+    watchers.get(this.signal)?.delete(this);
     return false;
   }
+}
+
+/**
+ * The requests in flight per signal, with one abort listener per signal: a view's calls share
+ * their signal, and adding and removing an EventTarget listener per request cost more on Node 20
+ * than the rest of the handler. The listener lives as long as the signal; the set only holds
+ * requests in flight.
+ */
+const watchers = new WeakMap<AbortSignal, Set<BodyCollector>>();
+function watchersOf(signal: AbortSignal): Set<BodyCollector> {
+  let set = watchers.get(signal);
+  if (set === undefined) {
+    const requests = new Set<BodyCollector>();
+    set = requests;
+    watchers.set(signal, requests);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const request of requests) request.signalAborted();
+        requests.clear();
+      },
+      { once: true },
+    );
+  }
+  return set;
 }
 
 /** As undici's `request` rejects an aborted call: with the signal's reason. */
