@@ -27,6 +27,7 @@ import {
   createRetryBudget,
   type Retry,
   type RetryAttempt,
+  type RetryCallOptions,
   type RetryBudget,
 } from '../resilience/retry';
 import { isUpstreamError, UpstreamError } from '../resilience/upstream-error';
@@ -126,6 +127,12 @@ const notSentKinds: ReadonlySet<ErrorKind> = new Set([
   'rate_limited',
 ]);
 const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** What one call's attempts share: how many ran, and the span id of the one in flight. */
+interface CallState {
+  attempts: number;
+  attemptSpanId: string;
+}
 
 /** A call's outcome before its latency is known, and which fallback (if any) produced it. */
 type Settled = DistributiveOmit<CallOutcome, 'latencyMs'> & { fallback?: 'static' | 'failover' };
@@ -311,6 +318,60 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
     }
   }
 
+  /**
+   * The policies below the cache for one call: bulkhead → retry → attempt (breaker, throttle,
+   * deadline, transport). Returned from a factory, as is the attempt reporter: tsx's keepNames
+   * renames every named closure when it is created (an Object.defineProperty each), and a
+   * call built these as four named closures.
+   */
+  function pipelineOf(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: CallRequest,
+    state: CallState,
+  ): (signal: AbortSignal) => Promise<unknown> {
+    const deadlineAt = request.deadlineAt;
+    const idempotent = op.idempotent || request.idempotencyKey !== undefined;
+    return (signal) =>
+      // An open breaker refuses before the call takes a bulkhead slot or starts a retry loop: the
+      // refusal should cost next to nothing. (Reading `state` also moves it to half-open when due.)
+      integration.breaker.state === 'open'
+        ? Promise.reject(integration.refusal)
+        : integration.bulkhead.execute((slotSignal) => {
+            const options: RetryCallOptions = {
+              idempotent,
+              signal: slotSignal,
+              onAttempt: attemptReporter(integration, op, request, state),
+            };
+            if (deadlineAt !== undefined) options.deadlineAt = deadlineAt;
+            return op.retry.execute((_attempt, attemptSignal) => {
+              state.attempts += 1;
+              state.attemptSpanId = spanId();
+              return attemptOnce(
+                integration,
+                op,
+                request,
+                attemptSignal,
+                deadlineAt,
+                state.attemptSpanId,
+              );
+            }, options);
+          }, signal);
+  }
+
+  /**
+   * Attempts run one after another, and onAttempt reports each before the next starts, so the
+   * event names the span its traceparent carried.
+   */
+  function attemptReporter(
+    integration: IntegrationRuntime,
+    op: OperationRuntime,
+    request: CallRequest,
+    state: CallState,
+  ): (a: RetryAttempt) => void {
+    return (a) => publishAttempt(integration, op, request, a, state.attemptSpanId);
+  }
+
   /** The pipeline for one operation of one integration, without fallback. */
   async function callOne(
     integration: IntegrationRuntime,
@@ -322,52 +383,26 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
   > {
     // The kill switch: nothing is sent, nothing waits, nothing is served from the cache.
     if (!integration.controls.enabled) return notTried(disabledErrors.get(integration.name));
-    let attempts = 0;
-    // The span id of the attempt in flight: attempts run one after another, and onAttempt reports
-    // each before the next starts, so the event names the span its traceparent carried.
-    let attemptSpanId = '';
-    const deadlineAt = request.deadlineAt;
-    const execute = (signal: AbortSignal) =>
-      // An open breaker refuses before the call takes a bulkhead slot or starts a retry loop: the
-      // refusal should cost next to nothing. (Reading `state` also moves it to half-open when due.)
-      integration.breaker.state === 'open'
-        ? Promise.reject(integration.refusal)
-        : integration.bulkhead.execute(
-            (slotSignal) =>
-              op.retry.execute(
-                (_attempt, attemptSignal) => {
-                  attempts += 1;
-                  attemptSpanId = spanId();
-                  return attemptOnce(
-                    integration,
-                    op,
-                    request,
-                    attemptSignal,
-                    deadlineAt,
-                    attemptSpanId,
-                  );
-                },
-                {
-                  idempotent: op.idempotent || request.idempotencyKey !== undefined,
-                  signal: slotSignal,
-                  ...(deadlineAt !== undefined && { deadlineAt }),
-                  onAttempt: (a) => publishAttempt(integration, op, request, a, attemptSpanId),
-                },
-              ),
-            signal,
-          );
+    const state: CallState = { attempts: 0, attemptSpanId: '' };
+    const execute = pipelineOf(integration, op, request, state);
 
     // A health check must reach the provider: an answer from the cache would prove nothing.
     const cache = request.synthetic ? undefined : op.cache;
     try {
-      if (!cache) return { ok: true, data: await execute(request.signal), cache: 'none', attempts };
+      if (!cache)
+        return {
+          ok: true,
+          data: await execute(request.signal),
+          cache: 'none',
+          attempts: state.attempts,
+        };
       const key = `${JSON.stringify(request.params ?? {})}${JSON.stringify(request.query ?? {})}`;
       const result = await cache.get(key, execute, { signal: request.signal });
       return {
         ok: true,
         data: result.value,
         cache: result.cache,
-        attempts,
+        attempts: state.attempts,
         ...(result.staleReason === 'error' && {
           stale: toSourceError(classify(result.error, integration, op)),
         }),
@@ -377,7 +412,7 @@ export function createUpstreamEngine(deps: UpstreamEngineDeps): UpstreamEngine {
         ok: false,
         error: classify(err, integration, op, undefined, request.signal),
         cache: cache ? 'miss' : 'none',
-        attempts,
+        attempts: state.attempts,
       };
     }
   }

@@ -98,6 +98,19 @@ function handler(req: IncomingMessage, res: ServerResponse) {
   } else if (req.url === '/bomb') {
     res.writeHead(200, { 'content-encoding': 'gzip' });
     res.end(gzipSync(Buffer.alloc(1_000_000)));
+  } else if (req.url === '/headers') {
+    // Raw header list: mixed case, a repeated field, a byte order mark before the JSON.
+    res.writeHead(200, [
+      ['Content-Type', 'application/json'],
+      ['X-RateLimit-Remaining', '7'],
+      ['Link', '<a>'],
+      ['link', '<b>'],
+    ]);
+    res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"ok":true}')]));
+  } else if (req.url === '/slow-body') {
+    // Half a body, then nothing until the client gives up.
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    res.write('{"partial":');
   } else {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(body);
@@ -334,6 +347,57 @@ describe('createUndiciTransport: compression', () => {
         get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`),
       );
       expect(plain.kind).toBe('parse');
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('createUndiciTransport: responses', () => {
+  it('reads header fields without case, joins repeated ones, and drops a byte order mark', async () => {
+    const { transport, close } = createUndiciTransport();
+    try {
+      const response = await get(transport, undefined, `http://127.0.0.1:${httpPort}/headers`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('X-Ratelimit-Remaining')).toBe('7');
+      expect(response.headers.get('link')).toBe('<a>, <b>');
+      expect(response.headers.get('retry-after')).toBeNull();
+      expect(JSON.parse(response.body)).toEqual({ ok: true });
+    } finally {
+      await close();
+    }
+  });
+
+  it("ends a request whose signal aborts while its body is arriving, with the signal's reason", async () => {
+    const { transport, close } = createUndiciTransport();
+    try {
+      const controller = new AbortController();
+      const pending = get(transport, undefined, `http://127.0.0.1:${httpPort}/slow-body`, {
+        signal: controller.signal,
+      });
+      const reason = new Error('the caller left');
+      setTimeout(() => controller.abort(reason), 50);
+      await expect(pending).rejects.toBe(reason);
+      // Requests sharing a signal (a view's calls) all end when it aborts, finished ones aside.
+      const shared = new AbortController();
+      const done = await get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`, {
+        signal: shared.signal,
+      });
+      expect(done.status).toBe(200);
+      const inFlight = [1, 2, 3].map(() =>
+        get(transport, undefined, `http://127.0.0.1:${httpPort}/slow-body`, {
+          signal: shared.signal,
+        }),
+      );
+      const sharedReason = new Error('the view ended');
+      setTimeout(() => shared.abort(sharedReason), 50);
+      for (const pending of inFlight) await expect(pending).rejects.toBe(sharedReason);
+      // Aborted before it was sent: refused at once with the same reason.
+      await expect(
+        get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`, {
+          signal: controller.signal,
+        }),
+      ).rejects.toBe(reason);
     } finally {
       await close();
     }

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, type ZlibOptions } from 'node:zlib';
 import type { IntegrationConfig } from '@switchboard/shared/catalog';
 import { Agent, type Dispatcher } from 'undici';
-import { isUpstreamError, UpstreamError } from '../../resilience/upstream-error';
+import { UpstreamError } from '../../resilience/upstream-error';
 import { createEgressGuard, egressRefused, type EgressGuard } from '../../upstreams/egress-guard';
 import type { HttpTransport } from '../../upstreams/http-transport';
 import { createGuardedLookup, type Resolver } from './guarded-lookup';
@@ -101,51 +101,32 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
         ? headers
         : { ...headers, 'accept-encoding': 'gzip, br' };
     const { origin, path } = targetOf(url);
-    try {
-      // The dispatcher's own `request`: undici's top-level `request(url)` reads the URL's origin
-      // and path (each getter builds a new string) and copies the options on every call.
-      const response = await dispatcher.request({
-        origin,
-        path,
-        method,
-        headers: outHeaders,
-        body: body ?? null,
-        signal,
-      });
-      const raw = response.headers;
-      const encoding = raw['content-encoding'];
-      let text: string;
-      if (encoding === undefined || response.statusCode === 204 || response.statusCode === 304) {
-        // A known length within the cap needs no chunk counting.
-        const length = Number(raw['content-length']);
-        text =
-          length <= maxBodyBytes
-            ? await response.body.text()
-            : (await readBody(response.body, maxBodyBytes)).toString('utf8');
-      } else {
-        const encoded = await readBody(response.body, maxBodyBytes);
-        text = (await decode(encoded, String(encoding), maxBodyBytes)).toString('utf8');
-      }
-      // undici's raw headers already have lower-case names: read them in place, no Headers copy.
-      const headers = {
-        get(name: string): string | null {
-          const value = raw[name.toLowerCase()];
-          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        },
-      };
-      return { status: response.statusCode, headers, body: text };
-    } catch (err) {
-      if (isUpstreamError(err)) throw err;
-      // Anything else (refused, reset, DNS, abort) is classified by the caller from its code/signal.
-      throw err;
-    }
+    // The dispatcher's own `dispatch` with a handler that collects the body: undici's `request`
+    // adds an AsyncResource, a parsed copy of every response header, a body stream and its
+    // consumers per call (a large share of a call's CPU here); we need the status, a few headers
+    // read in place, and the whole body.
+    const answer = await new Promise<Collected>((resolve, reject) => {
+      const collector = new BodyCollector(resolve, reject, signal, maxBodyBytes);
+      dispatcher.dispatch(
+        { origin, path, method, headers: outHeaders, body: body ?? null },
+        collector,
+      );
+    });
+    const { status, raw } = answer;
+    const encoding = headerIn(raw, 'content-encoding');
+    let text: string;
+    if (encoding === null || status === 204 || status === 304) text = utf8WithoutBom(answer.body);
+    else text = (await decode(answer.body, encoding, maxBodyBytes)).toString('utf8');
+    return { status, headers: new RawHeaders(raw), body: text };
   };
   return { transport, close: async () => void (await Promise.all(agents.map((a) => a.close()))) };
 }
 
 /** Whether `headers` names `lowerName`, in any case. */
 function hasHeader(headers: Record<string, string>, lowerName: string): boolean {
-  for (const name in headers) if (name.toLowerCase() === lowerName) return true;
+  // Only a name of the same length can match: no lower-cased copy of every other name.
+  for (const name in headers)
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
   return false;
 }
 
@@ -163,21 +144,6 @@ function targetOf(url: URL): { origin: string; path: string } {
     targets.set(url, target);
   }
   return target;
-}
-
-/** Reads a body whole, stopping past `max` bytes. */
-async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, max: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw tooLarge(max);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 const tooLarge = (max: number) =>
@@ -226,4 +192,158 @@ async function decode(body: Buffer, contentEncoding: string, max: number): Promi
     }
   }
   return out;
+}
+
+interface Collected {
+  status: number;
+  /** undici's raw header list: name, value, name, value… */
+  raw: Buffer[];
+  body: Buffer;
+}
+
+/**
+ * undici's dispatch handler for one request: keeps the final status and raw headers, collects the
+ * body (refusing one past `max` bytes, encoded or not, as reading it whole did), and aborts the
+ * request when `signal` does, in the queue or on the wire (as undici's `request` does: the
+ * signal's reason is the error).
+ */
+class BodyCollector implements Dispatcher.DispatchHandler {
+  private abortRequest: ((reason: Error) => void) | undefined;
+  private abortReason: Error | undefined;
+  private status = 0;
+  private raw: Buffer[] = [];
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+
+  constructor(
+    private readonly resolve: (answer: Collected) => void,
+    private readonly reject: (err: unknown) => void,
+    private readonly signal: AbortSignal,
+    private readonly max: number,
+  ) {
+    if (signal.aborted) this.abortReason = reasonOf(signal);
+    else watchersOf(signal).add(this);
+  }
+
+  /** The signal aborted. */
+  signalAborted(): void {
+    this.abort(reasonOf(this.signal));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.abortReason !== undefined) abort(this.abortReason);
+    else this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    // Informational answers (1xx) come before the final one.
+    if (statusCode < 200) return true;
+    this.status = statusCode;
+    this.raw = rawHeaders;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.max) {
+      this.abort(tooLarge(this.max));
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settle()) return;
+    const { chunks } = this;
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.size);
+    this.resolve({ status: this.status, raw: this.raw, body });
+  }
+
+  onError(err: Error): void {
+    if (this.settle()) return;
+    this.reject(err);
+  }
+
+  private abort(reason: Error): void {
+    if (this.abortRequest) this.abortRequest(reason);
+    else this.abortReason ??= reason;
+  }
+
+  /** Stops listening; true when the request had already ended. */
+  private settle(): boolean {
+    if (this.settled) return true;
+    this.settled = true;
+    watchers.get(this.signal)?.delete(this);
+    return false;
+  }
+}
+
+/**
+ * The requests in flight per signal, with one abort listener per signal: a view's calls share
+ * their signal, and adding and removing an EventTarget listener per request cost more on Node 20
+ * than the rest of the handler. The listener lives as long as the signal; the set only holds
+ * requests in flight.
+ */
+const watchers = new WeakMap<AbortSignal, Set<BodyCollector>>();
+function watchersOf(signal: AbortSignal): Set<BodyCollector> {
+  let set = watchers.get(signal);
+  if (set === undefined) {
+    const requests = new Set<BodyCollector>();
+    set = requests;
+    watchers.set(signal, requests);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const request of requests) request.signalAborted();
+        requests.clear();
+      },
+      { once: true },
+    );
+  }
+  return set;
+}
+
+/** As undici's `request` rejects an aborted call: with the signal's reason. */
+function reasonOf(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * Response headers read in place from undici's raw list (names compared without case), no copy.
+ * A class: an object literal's arrow would be renamed by tsx's keepNames on every response.
+ */
+class RawHeaders {
+  constructor(private readonly raw: Buffer[]) {}
+
+  get(name: string): string | null {
+    return headerIn(this.raw, name.toLowerCase());
+  }
+}
+
+/**
+ * A response header's value from undici's raw list (`lowerName` in lower case), repeated fields
+ * joined with ", " as `Headers.get` does; null when absent. Names are compared by length first,
+ * so most fields are skipped without building a string.
+ */
+function headerIn(raw: Buffer[], lowerName: string): string | null {
+  let value: string | null = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as Buffer;
+    if (name.length !== lowerName.length || name.toString('latin1').toLowerCase() !== lowerName)
+      continue;
+    const field = (raw[i + 1] as Buffer).toString('latin1');
+    value = value === null ? field : `${value}, ${field}`;
+  }
+  return value;
+}
+
+/** The body as UTF-8 text without a leading byte order mark, as undici's `body.text()` reads it. */
+function utf8WithoutBom(body: Buffer): string {
+  const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+  return body.toString('utf8', bom ? 3 : 0);
 }

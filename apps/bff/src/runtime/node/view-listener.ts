@@ -19,16 +19,32 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 export function responseCloseWatch(req: IncomingMessage, res: ServerResponse): CallerWatch {
   return {
     watch(onGone) {
-      const gone = () =>
-        onGone(req.errored ?? new DOMException('the client closed the connection', 'AbortError'));
-      const onClose = () => {
-        if (req.errored || !res.writableFinished) gone();
-      };
-      if (res.destroyed || req.socket?.destroyed) gone();
-      else res.once('close', onClose);
-      return () => res.off('close', onClose);
+      if (res.destroyed || req.socket?.destroyed) {
+        onGone(goneReason(req));
+        return noop;
+      }
+      const onClose = closeListener(req, res, onGone);
+      res.once('close', onClose);
+      return unwatcher(res, onClose);
     },
   };
+}
+
+// Factories, not named closures: tsx's keepNames renames each named closure when it is created.
+const noop = () => undefined;
+const goneReason = (req: IncomingMessage) =>
+  req.errored ?? new DOMException('the client closed the connection', 'AbortError');
+function closeListener(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onGone: (reason: unknown) => void,
+): () => void {
+  return () => {
+    if (req.errored || !res.writableFinished) onGone(goneReason(req));
+  };
+}
+function unwatcher(res: ServerResponse, onClose: () => void): () => void {
+  return () => res.off('close', onClose);
 }
 
 /**
@@ -83,6 +99,14 @@ function write(res: ServerResponse, answer: ViewGetAnswer): void {
   else res.end(body);
 }
 
+function tlsOf(
+  isTls: (peerAddress: string | undefined, header: (name: string) => string | undefined) => boolean,
+  req: IncomingMessage,
+  header: (name: string) => string | undefined,
+): () => boolean {
+  return () => isTls(req.socket.remoteAddress, header);
+}
+
 /**
  * Returns a request listener part: true when it took the request (it then answers it, or hands it
  * to `next` itself once view-get leaves it to the app), false to pass it on at once.
@@ -99,7 +123,7 @@ export function createViewListener(
     viewGet
       .answer(plan, {
         header,
-        isTls: () => isTls(req.socket.remoteAddress, header),
+        isTls: tlsOf(isTls, req, header),
         watch: responseCloseWatch(req, res),
       })
       .then(
