@@ -31,6 +31,12 @@ export interface EnqueueOptions {
   /** What the job calls, so dead letters group into issues by integration and operation. */
   integration?: string;
   operation?: string;
+  /**
+   * What produced the job, as a short text its producer reads back (the webhook log keeps an
+   * accepted delivery's line here instead of in a row of its own, decision 035). Not edited with
+   * the payload.
+   */
+  origin?: string;
 }
 
 export interface EnqueueResult {

@@ -12,7 +12,6 @@ import type { WebhookRejection } from '@switchboard/shared/queue';
 import type { Handler } from 'hono';
 import type { AppEnv } from '../http/app-env';
 import { requestIdFrom } from '../http/request-id';
-import type { EnqueueResult } from '../queue/queue';
 import { formatBytes } from '../security/body-limit';
 import { rateLimitHeader, rateLimitPolicyHeader, secondsUntil } from '../security/rate-limit';
 import { createWindowCounter } from '../security/window-counter';
@@ -124,9 +123,10 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
       if (verdict.ok) {
         const id = verdict.deliveryId;
         const { eventType } = verdict;
-        // The job and its log line are made durable together (one commit for the embedded store).
+        // The job and its log line are made durable together (one row for the embedded store).
         const job = await log.appendEnqueued(
-          () =>
+          { at, source, deliveryId: id, eventType, bodyBytes: body.length },
+          (origin) =>
             queue.enqueue({
               type: webhookJobType,
               payload: { source, deliveryId: id, eventType, event: verdict.event },
@@ -134,17 +134,8 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
               ...(id !== null && { idempotencyKey: `${source}:${id}` }),
               integration: `webhook-${source}`,
               operation: eventType ?? 'event',
+              origin,
             }),
-          (enqueued: EnqueueResult) => ({
-            at,
-            source,
-            deliveryId: id,
-            outcome: enqueued.created ? 'accepted' : 'duplicate',
-            reason: null,
-            eventType,
-            bodyBytes: body.length,
-            jobId: enqueued.id,
-          }),
         );
         const status = job.created ? 'accepted' : 'duplicate';
         return [job.created ? 202 : 200, JSON.stringify({ status, jobId: job.id })];
