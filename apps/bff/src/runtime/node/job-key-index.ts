@@ -28,7 +28,7 @@ export interface JobKeyIndex {
  * FNV-1a over the type, a separator and the key, folded into V8's small-integer range (31-bit
  * signed with pointer compression) so Map keys are stored inline, without a heap number each.
  */
-function hashOf(type: string, key: string): number {
+export function jobKeyHash(type: string, key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < type.length; i += 1) h = Math.imul(h ^ type.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ 0, 0x01000193);
@@ -47,7 +47,7 @@ export function createJobKeyIndex(read: KeyedRowReader): JobKeyIndex {
   const rows = new Map<number, number | number[]>();
   return {
     find(type, key) {
-      const held = rows.get(hashOf(type, key));
+      const held = rows.get(jobKeyHash(type, key));
       if (held === undefined) return undefined;
       for (const rowid of typeof held === 'number' ? [held] : held) {
         const row = read(rowid);
@@ -56,7 +56,7 @@ export function createJobKeyIndex(read: KeyedRowReader): JobKeyIndex {
       return undefined;
     },
     add(type, key, rowid) {
-      const h = hashOf(type, key);
+      const h = jobKeyHash(type, key);
       const held = rows.get(h);
       if (held === undefined) rows.set(h, rowid);
       else if (typeof held === 'number') {
@@ -64,7 +64,7 @@ export function createJobKeyIndex(read: KeyedRowReader): JobKeyIndex {
       } else if (!held.includes(rowid)) held.push(rowid);
     },
     remove(type, key, rowid) {
-      const h = hashOf(type, key);
+      const h = jobKeyHash(type, key);
       const held = rows.get(h);
       if (held === rowid) rows.delete(h);
       else if (Array.isArray(held)) {
