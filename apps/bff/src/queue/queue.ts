@@ -39,6 +39,19 @@ export interface EnqueueOptions {
   origin?: string;
 }
 
+/**
+ * A payload that is already JSON text (e.g. a verified webhook body wrapped with a few fields),
+ * stored as it is instead of being parsed and serialised again; anything else that serialises it
+ * with `JSON.stringify` gets the same value through `toJSON`.
+ * @example queue.enqueue({ type, payload: new JsonText(`{"event":${body}}`) });
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
 export interface EnqueueResult {
   id: string;
   /** False when the idempotency key matched an existing job. */

@@ -5,7 +5,14 @@ import type { WebhookSourceConfig } from '@switchboard/shared/catalog';
 import type { WebhookRejection } from '@switchboard/shared/queue';
 
 export type Verdict =
-  | { ok: true; deliveryId: string | null; eventType: string | null; event: unknown }
+  | {
+      ok: true;
+      deliveryId: string | null;
+      eventType: string | null;
+      event: unknown;
+      /** The body as text: valid JSON (it parsed), so it can be embedded in JSON as it is. */
+      text: string;
+    }
   | { ok: false; reason: WebhookRejection; deliveryId: string | null };
 
 export interface WebhookRequest {
@@ -134,9 +141,10 @@ function standardSignatures(header: string): Uint8Array[] {
   return out;
 }
 
-function parseJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+function parseJson(body: Uint8Array): { ok: true; value: unknown; text: string } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(strictUtf8.decode(body)) };
+    const text = strictUtf8.decode(body);
+    return { ok: true, value: JSON.parse(text), text };
   } catch {
     return { ok: false };
   }
@@ -217,5 +225,5 @@ export async function verifyWebhook(
     config.scheme === 'github'
       ? (request.header('x-github-event') ?? null)
       : (field(event, 'type') ?? null);
-  return { ok: true, deliveryId, eventType, event };
+  return { ok: true, deliveryId, eventType, event, text: parsed.text };
 }

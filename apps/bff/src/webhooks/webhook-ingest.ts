@@ -12,6 +12,7 @@ import type { WebhookRejection } from '@switchboard/shared/queue';
 import type { Handler } from 'hono';
 import type { AppEnv } from '../http/app-env';
 import { requestIdFrom } from '../http/request-id';
+import { JsonText } from '../queue/queue';
 import { formatBytes } from '../security/body-limit';
 import { rateLimitHeader, rateLimitPolicyHeader, secondsUntil } from '../security/rate-limit';
 import { createWindowCounter } from '../security/window-counter';
@@ -129,7 +130,11 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
           (origin) =>
             queue.enqueue({
               type: webhookJobType,
-              payload: { source, deliveryId: id, eventType, event: verdict.event },
+              // `{ source, deliveryId, eventType, event }` as text around the verified body: the
+              // event is stored as it arrived, not serialised again from its parsed form.
+              payload: new JsonText(
+                `{"source":${JSON.stringify(source)},"deliveryId":${JSON.stringify(id)},"eventType":${JSON.stringify(eventType)},"event":${verdict.text}}`,
+              ),
               // The delivery id makes a redelivery the same job: processed once, acknowledged again.
               ...(id !== null && { idempotencyKey: `${source}:${id}` }),
               integration: `webhook-${source}`,

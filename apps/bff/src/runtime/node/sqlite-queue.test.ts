@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewJob } from '../../queue/job-store';
+import { JsonText } from '../../queue/queue';
 import { webhookJobType } from '../../webhooks/webhooks.routes';
 import { createJobKeyIndex, jobKeyHash } from './job-key-index';
 import { openDatabase, type SqliteDatabase } from './sqlite';
@@ -90,6 +91,16 @@ describe('idempotency keys in the embedded job store', () => {
     await expect(store.insertMany([job('c', 'rolled'), job('a', null)])).rejects.toThrow();
     expect(await store.get('c')).toBeUndefined();
     expect(await store.insert(job('d', 'rolled'))).toEqual({ id: 'd', created: true });
+  });
+
+  it('stores a JSON-text payload as it is, and reads it back parsed', async () => {
+    const store = createSqliteJobStore(openDatabase(':memory:'));
+    const text = '{"event": {"id": "evt_1", "n": [1, 2]}}';
+    await store.insert({ ...job('t1', null), payload: new JsonText(text) });
+    expect((await store.get('t1'))?.payload).toEqual({ event: { id: 'evt_1', n: [1, 2] } });
+    expect(JSON.stringify({ p: new JsonText(text) })).toBe(
+      '{"p":{"event":{"id":"evt_1","n":[1,2]}}}',
+    );
   });
 
   it('tells colliding hashes apart by reading the rows', () => {

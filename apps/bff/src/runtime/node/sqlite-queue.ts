@@ -9,6 +9,7 @@ import type {
 } from '@switchboard/shared/queue';
 import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
 import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
+import { JsonText } from '../../queue/queue';
 import { createJobKeyIndex } from './job-key-index';
 import { openDatabase, type SqliteDatabase } from './sqlite';
 import { groupCommit, syncWalOffLoop } from './sqlite-group-commit';
@@ -411,7 +412,7 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
     const { lastInsertRowid } = q.insert.run(
       job.id,
       job.type,
-      JSON.stringify(job.payload),
+      job.payload instanceof JsonText ? job.payload.text : JSON.stringify(job.payload),
       job.idempotencyKey,
       job.priority,
       job.maxAttempts,
@@ -482,7 +483,17 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
 
   return {
     ...asyncPort(reads),
-    insert: (job) => write(() => insertOne(job)),
+    insert: (job) => {
+      // Dropped once inserted: the batch then waits for its fsync without every job's payload
+      // (and the parsed webhook event in it) reachable, so they die young instead of being
+      // promoted by the scavenges that run during the wait.
+      let held: NewJob | undefined = job;
+      return write(() => {
+        const inserting = held as NewJob;
+        held = undefined;
+        return insertOne(inserting);
+      });
+    },
     // A savepoint inside the group transaction: a run's jobs land together or not at all.
     insertMany: (jobs) => write(() => insertAll(jobs)),
     claim: (type, now, leaseMs, limit) => write(() => claim(type, now, leaseMs, limit)),
