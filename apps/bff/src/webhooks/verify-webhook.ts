@@ -106,19 +106,25 @@ export async function importWebhookKeys(
   return Promise.all(secrets.map(async (s) => makeKey(keyBytes(scheme, s))));
 }
 
-async function anyMatches(
+/**
+ * Whether any active key signed the delivery with any of the given signatures. A synchronous key's
+ * answers are used as they come (no promise per check); the first promise (Web Crypto) turns the
+ * rest into one awaited batch.
+ */
+function anyMatches(
   keys: WebhookKey[],
   signatures: Uint8Array[],
   prefix: string,
   body: Uint8Array,
-) {
+): boolean | Promise<boolean> {
+  let pending: Promise<boolean>[] | undefined;
   for (const key of keys)
     for (const signature of signatures) {
       const match = key.verify(signature, prefix, body);
-      // A synchronous key's answer is used as is: no promise and microtask turn per check.
-      if (match === true || (match !== false && (await match))) return true;
+      if (match === true) return true;
+      if (match !== false) (pending ??= []).push(match);
     }
-  return false;
+  return pending === undefined ? false : Promise.all(pending).then((all) => all.includes(true));
 }
 
 /** A signed timestamp (seconds) within the tolerance of `nowMs`. */
@@ -158,14 +164,15 @@ const field = (value: unknown, name: string): string | null => {
 /**
  * Verifies one delivery against the source's active keys; the body is parsed only after the
  * signature holds. `nowMs` is wall-clock time.
+ * A `Verdict` at once with synchronous keys, a promise of one with Web Crypto's.
  * @example const verdict = await verifyWebhook(config, keys, { header, body }, Date.now());
  */
-export async function verifyWebhook(
+export function verifyWebhook(
   config: WebhookSourceConfig,
   keys: WebhookKey[],
   request: WebhookRequest,
   nowMs: number,
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const toleranceMs = config.toleranceSeconds * 1000;
   let deliveryId: string | null = null;
   let signatures: Uint8Array[];
@@ -214,8 +221,22 @@ export async function verifyWebhook(
     }
   }
 
-  if (!(await anyMatches(keys, signatures, prefix, request.body)))
-    return { ok: false, reason: 'bad_signature', deliveryId };
+  const matched = anyMatches(keys, signatures, prefix, request.body);
+  // Synchronous keys (Node's) answer here and now; Web Crypto's after its promise.
+  return matched === true || matched === false
+    ? checked(config, request, deliveryId, matched)
+    : matched.then((ok) => checked(config, request, deliveryId, ok));
+}
+
+/** The verdict once the signature check is known: the body is parsed only after it held. */
+function checked(
+  config: WebhookSourceConfig,
+  request: WebhookRequest,
+  given: string | null,
+  matched: boolean,
+): Verdict {
+  let deliveryId = given;
+  if (!matched) return { ok: false, reason: 'bad_signature', deliveryId };
   const parsed = parseJson(request.body);
   if (!parsed.ok) return { ok: false, reason: 'invalid_body', deliveryId };
   const event = parsed.value;
