@@ -252,17 +252,19 @@ export function createWebhookIngest(deps: WebhookIngestDeps): WebhookIngest {
     // Kept-alive connections would otherwise hold shutdown open until the grace period ends.
     if (deps.shuttingDown()) headers.connection = 'close';
     span?.end('POST', webhookRoute, request.path, status, requestId);
-    logger.info(
-      {
-        requestId,
-        ...(span && { traceId: span.trace.traceId, spanId: span.trace.spanId }),
-        method: 'POST',
-        path: request.path,
-        status,
-        durationMs: Math.round((monotonicNow() - started) * 10) / 10,
-      },
-      'request',
-    );
+    // Not built when nobody reads it (its trace ids are drawn only for it, or for an exporter).
+    if (logger.isLevelEnabled?.('info') !== false)
+      logger.info(
+        {
+          requestId,
+          ...(span && { traceId: span.trace.traceId, spanId: span.trace.spanId }),
+          method: 'POST',
+          path: request.path,
+          status,
+          durationMs: Math.round((monotonicNow() - started) * 10) / 10,
+        },
+        'request',
+      );
     return { status, headers, body };
   };
 }
