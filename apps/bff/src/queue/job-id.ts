@@ -3,6 +3,9 @@
 // indexes (a whole page written to the WAL per job), a time-ordered one on the last page, which a
 // group commit's jobs share (bench/RESULTS.md, ingest7).
 
+let lastMs = -1;
+let lastPrefix = '';
+
 /**
  * `tttttttt-tttt-7rrr-vrrr-rrrrrrrrrrrr`: 48 bits of epoch milliseconds, then 74 random bits (the
  * random UUID's, whose version digit is replaced). Unique as a random UUID is, within a
@@ -10,9 +13,13 @@
  * @example timeOrderedId(Date.now()); // '019aabc1-2f3e-7a1b-9c2d-3e4f5a6b7c8d'
  */
 export function timeOrderedId(epochMs: number): string {
-  const time = Math.max(0, Math.min(Math.floor(epochMs), 0xffffffffffff))
-    .toString(16)
-    .padStart(12, '0');
+  const ms = Math.max(0, Math.min(Math.floor(epochMs), 0xffffffffffff));
+  // Jobs of one millisecond share its formatted prefix (a batch of deliveries often does).
+  if (ms !== lastMs) {
+    const time = ms.toString(16).padStart(12, '0');
+    lastMs = ms;
+    lastPrefix = `${time.slice(0, 8)}-${time.slice(8)}-7`;
+  }
   // randomUUID: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx; from index 15 on, its random part.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${crypto.randomUUID().slice(15)}`;
+  return lastPrefix + crypto.randomUUID().slice(15);
 }

@@ -335,6 +335,7 @@ export function createJobQueue(options: JobQueueOptions): Queue {
     integration: o.integration ?? null,
     operation: o.operation ?? null,
     createdAt: now,
+    origin: o.origin ?? null,
   });
 
   async function selectIds(selection: Parameters<Queue['deadLetters']['replay']>[0]) {

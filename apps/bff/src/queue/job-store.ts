@@ -21,6 +21,8 @@ export interface NewJob {
   integration: string | null;
   operation: string | null;
   createdAt: number;
+  /** What produced the job, as its producer describes it (kept with the job, never edited). */
+  origin?: string | null;
 }
 
 /** A job this worker holds: only the holder of `leaseToken` may settle it. */
@@ -31,7 +33,11 @@ export interface ClaimedJob {
 }
 
 export interface JobStore {
-  /** Inserts the job unless one of the same type has the same idempotency key. */
+  /**
+   * Inserts the job unless one of the same type has the same idempotency key, for as long as that
+   * job is stored (restarts included). The embedded store keeps its key index in memory and is the
+   * only writer of its database; a shared store must make the check atomic itself (decision 035).
+   */
   insert(job: NewJob): Promise<{ id: string; created: boolean }>;
   /** `insert` for each job, in one transaction. */
   insertMany(jobs: NewJob[]): Promise<Array<{ id: string; created: boolean }>>;

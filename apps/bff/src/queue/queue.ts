@@ -31,6 +31,25 @@ export interface EnqueueOptions {
   /** What the job calls, so dead letters group into issues by integration and operation. */
   integration?: string;
   operation?: string;
+  /**
+   * What produced the job, as a short text its producer reads back (the webhook log keeps an
+   * accepted delivery's line here instead of in a row of its own, decision 035). Not edited with
+   * the payload.
+   */
+  origin?: string;
+}
+
+/**
+ * A payload that is already JSON text (e.g. a verified webhook body wrapped with a few fields),
+ * stored as it is instead of being parsed and serialised again; anything else that serialises it
+ * with `JSON.stringify` gets the same value through `toJSON`.
+ * @example queue.enqueue({ type, payload: new JsonText(`{"event":${body}}`) });
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
 }
 
 export interface EnqueueResult {

@@ -111,7 +111,9 @@ describe('job retention', () => {
 
 describe('webhook log retention', () => {
   it('deletes the oldest lines written before the cutoff and stops at the first later one', async () => {
-    const log = createSqliteWebhookLog(openDatabase(':memory:'));
+    const db = openDatabase(':memory:');
+    createSqliteJobStore(db);
+    const log = createSqliteWebhookLog(db);
     const line = (at: number, deliveryId: string) =>
       log.append({
         at,

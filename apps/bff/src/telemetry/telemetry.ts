@@ -94,17 +94,23 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
 
   const startServerSpan = (traceparent: string | undefined): ServerSpan => {
     const inbound = parseTraceparent(traceparent);
-    const trace = { traceId: inbound?.traceId ?? newTraceId(), spanId: newSpanId() };
+    // Drawn when first read: a request nobody logs or exports (the webhook ingest with its log
+    // line off and no span exporter) costs no ids.
+    let trace: { traceId: string; spanId: string } | undefined;
     const startedWall = wallNow();
     const started = clock.now();
-    return {
-      trace,
+    const span: ServerSpan = {
+      get trace() {
+        return (trace ??= { traceId: inbound?.traceId ?? newTraceId(), spanId: newSpanId() });
+      },
       end(method, route, path, status, requestId) {
         const durationMs = clock.now() - started;
         metrics?.recordRequest({ method, route, status, durationSeconds: durationMs / 1000 });
-        spans?.export({
-          traceId: trace.traceId,
-          spanId: trace.spanId,
+        if (!spans) return;
+        const { traceId, spanId } = span.trace;
+        spans.export({
+          traceId,
+          spanId,
           ...(inbound && { parentSpanId: inbound.parentId }),
           name: `${method} ${route}`,
           kind: 'server',
@@ -122,6 +128,7 @@ export function createTelemetry(deps: TelemetryDeps): Telemetry {
         });
       },
     };
+    return span;
   };
   const hook: RequestHook = function traceRequest(c) {
     const span = startServerSpan(c.req.header('traceparent'));

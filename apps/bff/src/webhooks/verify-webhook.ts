@@ -5,7 +5,14 @@ import type { WebhookSourceConfig } from '@switchboard/shared/catalog';
 import type { WebhookRejection } from '@switchboard/shared/queue';
 
 export type Verdict =
-  | { ok: true; deliveryId: string | null; eventType: string | null; event: unknown }
+  | {
+      ok: true;
+      deliveryId: string | null;
+      eventType: string | null;
+      event: unknown;
+      /** The body as text: valid JSON (it parsed), so it can be embedded in JSON as it is. */
+      text: string;
+    }
   | { ok: false; reason: WebhookRejection; deliveryId: string | null };
 
 export interface WebhookRequest {
@@ -14,9 +21,22 @@ export interface WebhookRequest {
   body: Uint8Array;
 }
 
-/** An HMAC-SHA256 key that checks a signature over some bytes in constant time. */
+/**
+ * An HMAC-SHA256 key that checks a signature in constant time over `prefix` (UTF-8; the signed
+ * id and timestamp, '' for none) followed by `body`. Two parts, so a key that can hash in steps
+ * (Node's) never copies the body into a new buffer to prepend a few bytes.
+ */
 export interface WebhookKey {
-  verify(signature: Uint8Array, data: Uint8Array): boolean | Promise<boolean>;
+  verify(signature: Uint8Array, prefix: string, body: Uint8Array): boolean | Promise<boolean>;
+}
+
+const encoder = new TextEncoder();
+
+function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  return out;
 }
 
 /** Makes a key from the secret's bytes; the runtime chooses the implementation. */
@@ -34,10 +54,17 @@ export const webCryptoWebhookKey: WebhookKeyFactory = async (keyBytes) => {
     false,
     ['verify'],
   );
-  return { verify: (signature, data) => crypto.subtle.verify('HMAC', key, signature, data) };
+  return {
+    verify: (signature, prefix, body) =>
+      crypto.subtle.verify(
+        'HMAC',
+        key,
+        signature,
+        prefix === '' ? body : concat(encoder.encode(prefix), body),
+      ),
+  };
 };
 
-const encoder = new TextEncoder();
 // Stateless when not streaming, so one instance serves every delivery.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -61,16 +88,6 @@ function fromHex(text: string): Uint8Array | undefined {
   return out;
 }
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
 /** The HMAC key bytes: Standard Webhooks' `whsec_` secrets are base64; others are used as text. */
 export function keyBytes(scheme: WebhookSourceConfig['scheme'], secret: string): Uint8Array {
   if (scheme === 'standard-webhooks') {
@@ -89,15 +106,51 @@ export async function importWebhookKeys(
   return Promise.all(secrets.map(async (s) => makeKey(keyBytes(scheme, s))));
 }
 
-async function anyMatches(keys: WebhookKey[], signatures: Uint8Array[], signed: Uint8Array) {
+/**
+ * Whether any active key signed the delivery with any of the given signatures. A synchronous key's
+ * answers are used as they come (no promise per check); the first promise (Web Crypto) turns the
+ * rest into one awaited batch.
+ */
+function anyMatches(
+  keys: WebhookKey[],
+  signatures: Uint8Array[],
+  prefix: string,
+  body: Uint8Array,
+): boolean | Promise<boolean> {
+  let pending: Promise<boolean>[] | undefined;
   for (const key of keys)
-    for (const signature of signatures) if (await key.verify(signature, signed)) return true;
-  return false;
+    for (const signature of signatures) {
+      const match = key.verify(signature, prefix, body);
+      if (match === true) return true;
+      if (match !== false) (pending ??= []).push(match);
+    }
+  return pending === undefined ? false : Promise.all(pending).then((all) => all.includes(true));
 }
 
-function parseJson(body: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+/** A signed timestamp (seconds) within the tolerance of `nowMs`. */
+const isFresh = (seconds: string, nowMs: number, toleranceMs: number) =>
+  /^\d{1,12}$/.test(seconds) && Math.abs(nowMs - Number(seconds) * 1000) <= toleranceMs;
+
+/** Standard Webhooks' space-separated `v1,<base64>` entries; other versions are skipped (spec). */
+function standardSignatures(header: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let from = 0;
+  while (from <= header.length) {
+    let to = header.indexOf(' ', from);
+    if (to === -1) to = header.length;
+    if (header.startsWith('v1,', from)) {
+      const signature = fromBase64(header.slice(from + 3, to));
+      if (signature) out.push(signature);
+    }
+    from = to + 1;
+  }
+  return out;
+}
+
+function parseJson(body: Uint8Array): { ok: true; value: unknown; text: string } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(strictUtf8.decode(body)) };
+    const text = strictUtf8.decode(body);
+    return { ok: true, value: JSON.parse(text), text };
   } catch {
     return { ok: false };
   }
@@ -111,20 +164,19 @@ const field = (value: unknown, name: string): string | null => {
 /**
  * Verifies one delivery against the source's active keys; the body is parsed only after the
  * signature holds. `nowMs` is wall-clock time.
+ * A `Verdict` at once with synchronous keys, a promise of one with Web Crypto's.
  * @example const verdict = await verifyWebhook(config, keys, { header, body }, Date.now());
  */
-export async function verifyWebhook(
+export function verifyWebhook(
   config: WebhookSourceConfig,
   keys: WebhookKey[],
   request: WebhookRequest,
   nowMs: number,
-): Promise<Verdict> {
+): Verdict | Promise<Verdict> {
   const toleranceMs = config.toleranceSeconds * 1000;
-  const fresh = (seconds: string) =>
-    /^\d{1,12}$/.test(seconds) && Math.abs(nowMs - Number(seconds) * 1000) <= toleranceMs;
   let deliveryId: string | null = null;
   let signatures: Uint8Array[];
-  let signed: Uint8Array;
+  let prefix = '';
 
   switch (config.scheme) {
     case 'standard-webhooks': {
@@ -134,15 +186,11 @@ export async function verifyWebhook(
       deliveryId = id ?? null;
       if (!id || !timestamp || !header)
         return { ok: false, reason: 'missing_signature', deliveryId };
-      // Space-separated `v1,<base64>` entries; other versions are skipped, as the spec says.
-      signatures = header
-        .split(' ')
-        .filter((s) => s.startsWith('v1,'))
-        .map((s) => fromBase64(s.slice(3)))
-        .filter((s): s is Uint8Array => s !== undefined);
+      signatures = standardSignatures(header);
       if (signatures.length === 0) return { ok: false, reason: 'malformed_signature', deliveryId };
-      if (!fresh(timestamp)) return { ok: false, reason: 'timestamp_out_of_tolerance', deliveryId };
-      signed = concat(encoder.encode(`${id}.${timestamp}.`), request.body);
+      if (!isFresh(timestamp, nowMs, toleranceMs))
+        return { ok: false, reason: 'timestamp_out_of_tolerance', deliveryId };
+      prefix = `${id}.${timestamp}.`;
       break;
     }
     case 'stripe': {
@@ -156,8 +204,9 @@ export async function verifyWebhook(
         .filter((s): s is Uint8Array => s !== undefined);
       if (!timestamp || signatures.length === 0)
         return { ok: false, reason: 'malformed_signature', deliveryId };
-      if (!fresh(timestamp)) return { ok: false, reason: 'timestamp_out_of_tolerance', deliveryId };
-      signed = concat(encoder.encode(`${timestamp}.`), request.body);
+      if (!isFresh(timestamp, nowMs, toleranceMs))
+        return { ok: false, reason: 'timestamp_out_of_tolerance', deliveryId };
+      prefix = `${timestamp}.`;
       break;
     }
     case 'github': {
@@ -168,13 +217,26 @@ export async function verifyWebhook(
       const signature = header.startsWith('sha256=') ? fromHex(header.slice(7)) : undefined;
       if (!signature) return { ok: false, reason: 'malformed_signature', deliveryId };
       signatures = [signature];
-      signed = request.body;
       break;
     }
   }
 
-  if (!(await anyMatches(keys, signatures, signed)))
-    return { ok: false, reason: 'bad_signature', deliveryId };
+  const matched = anyMatches(keys, signatures, prefix, request.body);
+  // Synchronous keys (Node's) answer here and now; Web Crypto's after its promise.
+  return matched === true || matched === false
+    ? checked(config, request, deliveryId, matched)
+    : matched.then((ok) => checked(config, request, deliveryId, ok));
+}
+
+/** The verdict once the signature check is known: the body is parsed only after it held. */
+function checked(
+  config: WebhookSourceConfig,
+  request: WebhookRequest,
+  given: string | null,
+  matched: boolean,
+): Verdict {
+  let deliveryId = given;
+  if (!matched) return { ok: false, reason: 'bad_signature', deliveryId };
   const parsed = parseJson(request.body);
   if (!parsed.ok) return { ok: false, reason: 'invalid_body', deliveryId };
   const event = parsed.value;
@@ -184,5 +246,5 @@ export async function verifyWebhook(
     config.scheme === 'github'
       ? (request.header('x-github-event') ?? null)
       : (field(event, 'type') ?? null);
-  return { ok: true, deliveryId, eventType, event };
+  return { ok: true, deliveryId, eventType, event, text: parsed.text };
 }

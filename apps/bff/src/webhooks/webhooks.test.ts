@@ -5,6 +5,10 @@
 // with the same bytes.
 import { getRequestListener } from '@hono/node-server';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,6 +94,8 @@ async function setup(
     makeKey?: WebhookKeyFactory;
     perMinute?: number;
     path?: Path;
+    /** A data directory for queue.db (a restart: a second setup on the same one); in memory without. */
+    dataDir?: string;
   } = {},
 ) {
   const {
@@ -98,7 +104,7 @@ async function setup(
     perMinute = 1000,
   } = options;
   const clock = createManualClock(t0);
-  const db = openDatabase(':memory:');
+  const db = openDatabase(options.dataDir ?? ':memory:', 'queue.db');
   let ids = 0;
   const queue = createJobQueue({
     store: createSqliteJobStore(db),
@@ -189,7 +195,7 @@ async function setup(
       return new Response(answer.text, { status: answer.status, headers });
     };
   }
-  return { send, raw, queue, log, processed, clock };
+  return { send, raw, queue, log, processed, clock, close: () => db.close() };
 }
 
 const standardHeaders = (secret: string, id: string, body: string, seconds = t0 / 1000) => {
@@ -299,6 +305,35 @@ describe.each([
     expect(await second.json()).toMatchObject({ status: 'duplicate' });
     await queue.runDue();
     expect(processed).toHaveLength(1);
+  });
+
+  it('acknowledges a duplicate after a restart: the key index is rebuilt from the stored job', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-webhooks-'));
+    closers.push(() => rm(dataDir, { recursive: true, force: true }));
+    const delivery = { headers: standardHeaders(newSecret, 'msg_restart', event), body: event };
+    const first = await setup({ makeKey, path, dataDir });
+    const accepted = await first.send('/webhooks/billing', delivery);
+    expect(accepted.status).toBe(202);
+    const { jobId } = (await accepted.json()) as { jobId: string };
+    await first.queue.runDue();
+    expect(first.processed).toHaveLength(1);
+    first.close();
+
+    // A new process on the same data directory: a new store, queue and log.
+    const second = await setup({ makeKey, path, dataDir });
+    const again = await second.send('/webhooks/billing', delivery);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ status: 'duplicate', jobId });
+    await second.queue.runDue();
+    expect(second.processed).toHaveLength(0);
+    // The accepted line (kept on its job row) and the duplicate's own line, both after the restart.
+    expect(
+      (await second.log.list({ limit: 10 })).map((e) => [e.outcome, e.deliveryId, e.jobId]),
+    ).toEqual([
+      ['duplicate', 'msg_restart', jobId],
+      ['accepted', 'msg_restart', jobId],
+    ]);
+    second.close();
   });
 
   it('verifies Stripe-Signature and X-Hub-Signature-256', async () => {

@@ -13,10 +13,12 @@ export const nodeWebhookKey: WebhookKeyFactory = (keyBytes): WebhookKey => {
   // A copy: the caller's buffer may be reused; the key must not change under us.
   const key = Buffer.from(keyBytes);
   return {
-    verify(signature, data) {
+    verify(signature, prefix, body) {
       // The length is public (SHA-256 is 32 bytes), so refusing another length early leaks nothing.
       if (signature.length !== hmacBytes) return false;
-      const expected = createHmac('sha256', key).update(data).digest();
+      const hmac = createHmac('sha256', key);
+      if (prefix !== '') hmac.update(prefix, 'utf8');
+      const expected = hmac.update(body).digest();
       return timingSafeEqual(expected, signature);
     },
   };

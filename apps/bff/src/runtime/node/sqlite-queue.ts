@@ -9,6 +9,8 @@ import type {
 } from '@switchboard/shared/queue';
 import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
 import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
+import { JsonText } from '../../queue/queue';
+import { createJobKeyIndex } from './job-key-index';
 import { openDatabase, type SqliteDatabase } from './sqlite';
 import { groupCommit, syncWalOffLoop } from './sqlite-group-commit';
 import { startWalCheckpointer } from './sqlite-wal-checkpointer';
@@ -58,10 +60,14 @@ CREATE TABLE IF NOT EXISTS jobs (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
   dead_at INTEGER,
-  discard_reason TEXT
+  discard_reason TEXT,
+  origin TEXT,
+  triggered TEXT
 );
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_idempotency ON jobs (type, idempotency_key)
-  WHERE idempotency_key IS NOT NULL;
+-- Idempotency keys are deduplicated by the store's in-memory key index, rebuilt from the rows at
+-- open (decision 035): a unique index on sender-chosen random keys wrote a random page per job.
+-- Dropped where it exists.
+DROP INDEX IF EXISTS jobs_idempotency;
 CREATE INDEX IF NOT EXISTS jobs_dead ON jobs (status, dead_at);
 -- Claims walk this in claim order and stop at their limit. Its (type, status) prefix also serves
 -- the due-time and expired-lease lookups.
@@ -228,6 +234,15 @@ const newToken = () => crypto.randomUUID();
  */
 export function createSqliteJobStore(db: SqliteDatabase): JobStore {
   db.exec(schema);
+  // Added after the first release (decision 035): databases created before get them here.
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>('PRAGMA table_info(jobs)')
+      .all()
+      .map((c) => c.name),
+  );
+  for (const column of ['origin', 'triggered'])
+    if (!columns.has(column)) db.exec(`ALTER TABLE jobs ADD COLUMN ${column} TEXT`);
   const write = groupCommit(db);
   // Positional parameters: better-sqlite3 binds them faster than named ones on the hot path.
   const q = {
@@ -246,19 +261,28 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
         string | null,
         number,
         number,
+        string | null,
       ]
     >(
       `INSERT INTO jobs (id, type, payload, idempotency_key, status, priority, max_attempts,
-         backoff_base_ms, backoff_max_ms, run_at, integration, operation, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
+         backoff_base_ms, backoff_max_ms, run_at, integration, operation, created_at, updated_at,
+         origin)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    pruneSettled: db.prepare<[number, number]>(
+    // Returns the keys of the deleted rows, which leave the key index with them.
+    pruneSettled: db.prepare<
+      [number, number],
+      { rowid: number; type: string; idempotency_key: string | null }
+    >(
       `DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs INDEXED BY jobs_settled
-         WHERE status IN ('succeeded', 'discarded') AND updated_at < ? LIMIT ?)`,
+         WHERE status IN ('succeeded', 'discarded') AND updated_at < ? LIMIT ?)
+       RETURNING rowid, type, idempotency_key`,
     ),
-    byKey: db.prepare<[string, string], { id: string }>(
-      'SELECT id FROM jobs WHERE type = ? AND idempotency_key = ?',
+    keyedRow: db.prepare<[number], { type: string; key: string | null; id: string }>(
+      'SELECT type, idempotency_key AS key, id FROM jobs WHERE rowid = ?',
+    ),
+    keyedRows: db.prepare<[], { rowid: number; type: string; key: string }>(
+      'SELECT rowid, type, idempotency_key AS key FROM jobs WHERE idempotency_key IS NOT NULL',
     ),
     byId: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
     // Two queries rather than one with OR: each walks its index in claim order and stops at the
@@ -490,11 +514,20 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
     return q.deadInIssue.all(issueParts(selection.issue)).map(toJob);
   };
 
+  // Built from the rows once, then kept in step by every insert and prune (job-key-index.ts).
+  const keys = createJobKeyIndex((rowid) => q.keyedRow.get(rowid));
+  for (const row of q.keyedRows.iterate()) keys.add(row.type, row.key, row.rowid);
+
   const insertOne = (job: NewJob): { id: string; created: boolean } => {
-    const changes = q.insert.run(
+    const key = job.idempotencyKey;
+    if (key !== null) {
+      const existing = keys.find(job.type, key);
+      if (existing !== undefined) return { id: existing, created: false };
+    }
+    const { lastInsertRowid } = q.insert.run(
       job.id,
       job.type,
-      JSON.stringify(job.payload),
+      job.payload instanceof JsonText ? job.payload.text : JSON.stringify(job.payload),
       job.idempotencyKey,
       job.priority,
       job.maxAttempts,
@@ -505,12 +538,13 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
       job.operation,
       job.createdAt,
       job.createdAt,
-    ).changes;
-    if (changes > 0) return { id: job.id, created: true };
-    const existing =
-      job.idempotencyKey === null ? undefined : q.byKey.get(job.type, job.idempotencyKey);
-    if (!existing) throw new Error(`job ${job.id} could not be inserted`);
-    return { id: existing.id, created: false };
+      job.origin ?? null,
+    );
+    // Added after the insert succeeded: a failed statement leaves the index as it was. One whose
+    // transaction later rolls back leaves an entry for a row that is not there (or is another
+    // key's): `find` reads the row and compares, so that entry never matches.
+    if (key !== null) keys.add(job.type, key, Number(lastInsertRowid));
+    return { id: job.id, created: true };
   };
 
   const insertAll = db.transaction((jobs: NewJob[]) => jobs.map(insertOne));
@@ -564,7 +598,17 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
 
   return {
     ...asyncPort(reads),
-    insert: (job) => write(() => insertOne(job)),
+    insert: (job) => {
+      // Dropped once inserted: the batch then waits for its fsync without every job's payload
+      // (and the parsed webhook event in it) reachable, so they die young instead of being
+      // promoted by the scavenges that run during the wait.
+      let held: NewJob | undefined = job;
+      return write(() => {
+        const inserting = held as NewJob;
+        held = undefined;
+        return insertOne(inserting);
+      });
+    },
     // A savepoint inside the group transaction: a run's jobs land together or not at all.
     insertMany: (jobs) => write(() => insertAll(jobs)),
     claim: (type, now, leaseMs, limit) => write(() => claim(type, now, leaseMs, limit)),
@@ -597,6 +641,13 @@ export function createSqliteJobStore(db: SqliteDatabase): JobStore {
         db.transaction(() => ids.filter((id) => q.discard.run(reason, now, id).changes > 0))(),
       ),
     // Through the group commit like every write: a batch shares a commit with the turn's ingest.
-    pruneSettled: (before, limit) => write(() => q.pruneSettled.run(before, limit).changes),
+    // The keys leave the index once the delete is committed: an entry for a deleted row never
+    // matches, but a row whose delete rolled back must stay findable.
+    pruneSettled: async (before, limit) => {
+      const deleted = await write(() => q.pruneSettled.all(before, limit));
+      for (const r of deleted)
+        if (r.idempotency_key !== null) keys.remove(r.type, r.idempotency_key, r.rowid);
+      return deleted.length;
+    },
   };
 }

@@ -19,23 +19,27 @@ export type NodeClientAddress = (
   header: (name: string) => string | undefined,
 ) => string;
 
-/** Reads the body, stopping once more than `maxBytes` arrived; rejects if the client went away. */
+/**
+ * Reads the body, stopping once more than `maxBytes` arrived; rejects if the client went away.
+ * Per-request callbacks are anonymous and inline on purpose: `tsx` (the server's loader) compiles
+ * with esbuild's keepNames, which wraps every *named* closure in a `__name` call that redefines
+ * the function's `name` — measurable per delivery (bench/RESULTS.md, ingest9).
+ */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const onData = (chunk: Buffer) => {
+    req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
         // Not read further: the answer closes the connection (webhook-ingest.ts).
-        req.off('data', onData);
+        req.removeAllListeners('data');
         req.pause();
         resolve(undefined);
         return;
       }
       chunks.push(chunk);
-    };
-    req.on('data', onData);
+    });
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
     req.once('error', reject);
   });
@@ -84,7 +88,10 @@ export function createWebhookListener(
       path: `/webhooks/${source}`,
       header,
       clientIp: clientAddress(req.socket.remoteAddress, header),
-      readBody: (maxBytes) => readBody(req, maxBytes),
+      // A method, not an arrow property: no `__name` call per delivery (see readBody).
+      readBody(maxBytes) {
+        return readBody(req, maxBytes);
+      },
     };
     ingest(request).then(
       (answer) => write(res, answer),
