@@ -31,6 +31,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { createAuthServices } from '../../auth/auth-services';
 import { createScryptHasher } from './scrypt-passwords';
+import { lockDataDir } from './data-dir-lock';
 import { openDatabase } from './sqlite';
 import { createSqliteAuthStore } from './sqlite-auth-store';
 import { createSqliteIncidentStore } from './sqlite-incident-store';
@@ -156,6 +157,8 @@ export async function startServer(
   // Read and check the catalog before anything listens, so a bad file stops start-up cleanly.
   const fileCatalog =
     config.configFile === undefined ? undefined : loadCatalogFile(config.configFile);
+  // Before anything else is started: a second process on these files stops here (decision 035).
+  const releaseDataDir = lockDataDir(config.dataDir);
   const sandbox = config.sandbox.enabled
     ? await startSandboxServers({
         enforceAuth: options.sandboxAuth ?? true,
@@ -431,6 +434,7 @@ export async function startServer(
       // Each WAL checkpointer's connection first (sqlite-wal-checkpointer.ts).
       await closeWithCheckpointer(db);
       await closeWithCheckpointer(queueDb);
+      releaseDataDir();
     })());
 
   const displayHost =
