@@ -83,11 +83,15 @@ export async function openLoop(
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // From the earlier of the due time and the send: a request sent late counts the generator's
+    // delay (no coordinated omission), one sent early (a wait under the timer's 1 ms grain is not
+    // slept) counts from when it left, never from a due time still ahead (negative latencies).
+    const from = Math.min(due, performance.now());
     inFlight.push(
       once(pool, path, headers)
         .catch(() => false)
         .then((ok) => {
-          if (ok) latencies.push(performance.now() - due);
+          if (ok) latencies.push(performance.now() - from);
           else errors += 1;
         }),
     );
