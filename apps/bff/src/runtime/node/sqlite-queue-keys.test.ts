@@ -159,7 +159,7 @@ INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, b
   VALUES (${t0}, 'billing', 'msg_old', 'accepted', NULL, 'invoice.paid', 42, 'old-job');
 `;
 
-  it('opens it: the unique index dropped, old keys and lines kept, new lines on job rows', async () => {
+  it('opens it: the unique and full dead indexes replaced, old keys and lines kept, new lines on job rows', async () => {
     const dir = dataDir();
     const old = openDatabase(dir, 'queue.db');
     old.exec(before);
@@ -169,6 +169,9 @@ INSERT INTO webhook_log (at, source, delivery_id, outcome, reason, event_type, b
     const store = createSqliteJobStore(db);
     const log = createSqliteWebhookLog(db);
     expect(indexes(db)).not.toContain('jobs_idempotency');
+    // jobs_dead (status, dead_at) gave way to the partial jobs_dead_at (dead jobs only).
+    expect(indexes(db)).not.toContain('jobs_dead');
+    expect(indexes(db)).toContain('jobs_dead_at');
     // A redelivery of the delivery accepted before the upgrade is still a duplicate.
     const redelivered = job('new-job', 'billing:msg_old', webhookJobType);
     const fresh = job('fresh-job', 'billing:msg_new', webhookJobType);
