@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +30,8 @@ const lockInChild = (dir: string, hold: boolean) => {
     (hold ? 'setInterval(() => {}, 1000);' : '');
   return [process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]] as const;
 };
+// The bff package, where `tsx` resolves, whichever directory the test runner started in.
+const cwd = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('lockDataDir', () => {
   it('refuses a second holder in the same process until the first releases', () => {
@@ -44,12 +47,12 @@ describe('lockDataDir', () => {
     const dir = tempDir();
     const release = lockDataDir(dir);
     const [node, args] = lockInChild(dir, false);
-    const refused = await promisify(execFile)(node, args);
+    const refused = await promisify(execFile)(node, args, { cwd });
     expect(refused.stdout).toMatch(/^ConfigError: The data directory is in use:/);
     expect(refused.stdout).toContain(`SWITCHBOARD_DATA_DIR=${dir}`);
     release();
 
-    const holder = spawn(...lockInChild(dir, true), { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holder = spawn(...lockInChild(dir, true), { cwd, stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = (await once(createInterface({ input: holder.stdout }), 'line')) as [string];
     expect(line).toBe('locked');
     expect(() => lockDataDir(dir)).toThrow(ConfigError);
