@@ -11,7 +11,7 @@ import { JobErrorKindSchema, JobStatusSchema } from '@switchboard/shared/queue';
 import type { ClaimedJob, JobStore, NewJob } from '../../queue/job-store';
 import { JsonText } from '../../queue/queue';
 import { createJobKeyIndex } from './job-key-index';
-import { openDatabase, type SqliteDatabase } from './sqlite';
+import { addMissingTextColumns, openDatabase, type SqliteDatabase } from './sqlite';
 import { groupCommit, syncWalOffLoop } from './sqlite-group-commit';
 import { startWalCheckpointer } from './sqlite-wal-checkpointer';
 import { asyncPort, type Sync } from './sync-port';
@@ -239,15 +239,8 @@ const newToken = () => crypto.randomUUID();
  */
 export function createSqliteJobStore(db: SqliteDatabase): JobStore {
   db.exec(schema);
-  // Added after the first release (decision 035): databases created before get them here.
-  const columns = new Set(
-    db
-      .prepare<[], { name: string }>('PRAGMA table_info(jobs)')
-      .all()
-      .map((c) => c.name),
-  );
-  for (const column of ['origin', 'triggered'])
-    if (!columns.has(column)) db.exec(`ALTER TABLE jobs ADD COLUMN ${column} TEXT`);
+  // Added after the first release (decision 035).
+  addMissingTextColumns(db, 'jobs', ['origin', 'triggered']);
   const write = groupCommit(db);
   // Positional parameters: better-sqlite3 binds them faster than named ones on the hot path.
   const q = {

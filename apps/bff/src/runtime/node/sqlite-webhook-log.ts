@@ -6,7 +6,7 @@ import { WebhookLogEntrySchema, type WebhookLogEntry } from '@switchboard/shared
 import { z } from 'zod';
 import type { WebhookLog } from '../../webhooks/webhook-log';
 import { webhookJobType } from '../../webhooks/webhooks.routes';
-import type { SqliteDatabase } from './sqlite';
+import { addMissingTextColumns, columnsOf, type SqliteDatabase } from './sqlite';
 import { groupCommit } from './sqlite-group-commit';
 import { asyncPort, type Sync } from './sync-port';
 
@@ -68,14 +68,11 @@ const jobLineId = (rowid: number) => rowid * 2;
  * @example const db = openQueueDatabase('.data'); createSqliteJobStore(db); const log = createSqliteWebhookLog(db);
  */
 export function createSqliteWebhookLog(db: SqliteDatabase): WebhookLog {
-  const jobColumns = db.prepare<[], { name: string }>('PRAGMA table_info(jobs)').all();
-  if (!jobColumns.some((c) => c.name === 'origin'))
+  if (!columnsOf(db, 'jobs').has('origin'))
     throw new Error('the webhook log needs the job store on the same database: create it first');
   db.exec(schema);
-  // Added after the first release of this table: databases created before get the column here.
-  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(webhook_log)').all();
-  if (!columns.some((c) => c.name === 'triggered'))
-    db.exec('ALTER TABLE webhook_log ADD COLUMN triggered TEXT');
+  // Added after the first release of this table.
+  addMissingTextColumns(db, 'webhook_log', ['triggered']);
   const setJobTriggered = db.prepare<[string, string]>(
     'UPDATE jobs SET triggered = ? WHERE id = ?',
   );

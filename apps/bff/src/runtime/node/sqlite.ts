@@ -20,3 +20,24 @@ export function openDatabase(dataDir: string, file = 'switchboard.db'): SqliteDa
   db.pragma('foreign_keys = ON');
   return db;
 }
+
+/** The names of a table's columns (none when the table does not exist). */
+export function columnsOf(db: SqliteDatabase, table: string): Set<string> {
+  return new Set(
+    db
+      .prepare<[], { name: string }>(`PRAGMA table_info(${table})`)
+      .all()
+      .map((c) => c.name),
+  );
+}
+
+/**
+ * Adds nullable TEXT columns a table gained after its first release, where a database created
+ * before lacks them: `CREATE TABLE IF NOT EXISTS` leaves an existing table as it was.
+ * @example addMissingTextColumns(db, 'jobs', ['origin', 'triggered']);
+ */
+export function addMissingTextColumns(db: SqliteDatabase, table: string, columns: string[]): void {
+  const present = columnsOf(db, table);
+  for (const column of columns)
+    if (!present.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} TEXT`);
+}
