@@ -45,6 +45,27 @@ export async function createAuthServices(options: {
         target: `session:${session.id}`,
         details: { reason: 'a rotated refresh token was presented again; the session was revoked' },
       }),
+    onProviderRole: (session, user, to, meta) =>
+      void audit.record(
+        to === null
+          ? {
+              action: 'session.revoked',
+              actor: null,
+              ip: meta.ip,
+              target: `user:${user.username}`,
+              details: {
+                reason: 'the identity provider no longer grants a role; every session ended',
+                session: session.id,
+              },
+            }
+          : {
+              action: 'user.updated',
+              actor: null,
+              ip: meta.ip,
+              target: `user:${user.username}`,
+              details: { role: { from: user.role, to }, by: 'identity provider' },
+            },
+      ),
   });
   return {
     store,

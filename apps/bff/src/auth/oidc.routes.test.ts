@@ -32,7 +32,12 @@ beforeAll(async () => {
   // The provider must know the callback before the BFF listens, so the port is chosen first.
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  op = await startTestProvider({ redirectUri: `${base}/auth/oidc/callback` });
+  // Access tokens of 30 s are always within the minute before expiry at which the BFF renews
+  // them, so every session refresh here goes to the provider.
+  op = await startTestProvider({
+    redirectUri: `${base}/auth/oidc/callback`,
+    accessTokenTtlSeconds: 30,
+  });
   server = await startServer(
     loadConfig(
       testEnv({
@@ -147,13 +152,21 @@ describe('provider token refresh', () => {
     );
     const refresher = createProviderTokenRefresher(oidc, Date.now);
     // Far from expiry: nothing to do.
-    expect(await refresher(serializeProviderTokens(login.tokens))).toBeUndefined();
+    expect(
+      await refresher(
+        serializeProviderTokens({ ...login.tokens, expiresAt: Date.now() + 600_000 }),
+      ),
+    ).toBeUndefined();
     const expiring = serializeProviderTokens({ ...login.tokens, expiresAt: Date.now() });
-    const renewed = JSON.parse((await refresher(expiring)) ?? '{}') as {
+    const result = await refresher(expiring);
+    expect(result?.role).toBe('operator');
+    const renewed = JSON.parse(result?.tokens ?? '{}') as {
       accessToken?: string;
       refreshToken?: string;
+      idToken?: string;
     };
     expect(renewed.accessToken).toBeTruthy();
+    expect(renewed.idToken).toBeTruthy();
     await op.revokeRefreshToken(renewed.refreshToken ?? '');
     await expect(
       refresher(
@@ -164,5 +177,37 @@ describe('provider token refresh', () => {
         }),
       ),
     ).rejects.toMatchObject({ code: 'refresh_refused' });
+  });
+});
+
+describe('roles kept in step with the provider', () => {
+  const refresh = (browser: ReturnType<typeof createTestClient>) =>
+    browser.fetch('/auth/refresh', { method: 'POST' });
+
+  it('follows a group change at the next refresh, and ends the sessions when no role is left', async () => {
+    try {
+      const { browser } = await ssoSignIn('oscar', '/');
+      const { browser: other } = await ssoSignIn('oscar', '/');
+      op.setGroups('oscar', ['sb-admins']);
+      expect((await refresh(browser)).status).toBe(200);
+      expect(MeSchema.parse(await browser.json('/auth/me')).user.role).toBe('admin');
+      expect((await browser.fetch('/api/admin/users')).status).toBe(200);
+
+      op.setGroups('oscar', ['staff']);
+      const ended = await refresh(browser);
+      expect(ended.status).toBe(401);
+      expect(await ended.text()).toMatch(/no longer grants this account a Switchboard role/);
+      expect((await browser.fetch('/api/integrations')).status).toBe(401);
+      // The other session did not wait for its own refresh.
+      expect((await other.fetch('/api/integrations')).status).toBe(401);
+
+      const admin = await signIn(base);
+      const audit = await admin.json<{ items: Array<{ action: string; target: string | null }> }>(
+        '/api/admin/audit?action=user.updated',
+      );
+      expect(audit.items.some((e) => e.target === 'user:oscar')).toBe(true);
+    } finally {
+      op.setGroups('oscar', ['sb-operators']);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Single sign-on routes: start the OpenID Connect flow, finish it into a Switchboard session.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { decodeJwt } from 'jose';
 import type { AppEnv } from '../http/app-env';
 import { validationHook } from '../http/errors';
 import { errorContent } from '../http/openapi';
@@ -10,7 +11,7 @@ import { clientMeta } from './auth.routes';
 import { setSessionCookies } from './cookies';
 import type { OidcClient, OidcTokens } from './oidc/oidc-client';
 import { isOidcError } from './oidc/oidc-error';
-import type { SessionService } from './sessions';
+import type { ProviderTokenRefresher, SessionService } from './sessions';
 
 // Lax, not Strict: the provider sends the browser back with a cross-site top-level navigation,
 // on which a Strict cookie would not be sent. It holds only the sealed PKCE transaction.
@@ -62,17 +63,30 @@ const StoredTokensSchema = z.object({
 });
 
 /**
- * Renews a session's provider tokens when they are about to expire; a refusal throws, which ends
- * the session. A provider that is only unreachable keeps the session on its current tokens.
+ * Renews a session's provider tokens when they are about to expire, and reports the role the
+ * provider grants now; a refusal throws, which ends the session. A provider that is only
+ * unreachable keeps the session on its current tokens and role.
  */
-export function createProviderTokenRefresher(oidc: OidcClient, now: () => number) {
-  return async (stored: string): Promise<string | undefined> => {
+export function createProviderTokenRefresher(
+  oidc: OidcClient,
+  now: () => number,
+): ProviderTokenRefresher {
+  return async (stored) => {
     const tokens = StoredTokensSchema.parse(JSON.parse(stored));
     if (tokens.expiresAt - now() > 60_000 || !tokens.refreshToken) return undefined;
     try {
-      const fresh = await oidc.refresh(tokens.refreshToken);
+      // The ID token kept from sign-in was verified then; its `sub` is who the session belongs to.
+      const subject = tokens.idToken === undefined ? undefined : decodeJwt(tokens.idToken).sub;
+      const fresh = await oidc.refresh(tokens.refreshToken, subject);
       // Providers send a new ID token only sometimes; keep the last one for the logout hint.
-      return serializeProviderTokens({ ...fresh, idToken: fresh.idToken ?? tokens.idToken });
+      const idToken = fresh.tokens.idToken ?? tokens.idToken;
+      return {
+        tokens: serializeProviderTokens({
+          ...fresh.tokens,
+          ...(idToken !== undefined && { idToken }),
+        }),
+        role: fresh.role,
+      };
     } catch (err) {
       if (isOidcError(err) && err.code === 'provider_unavailable') return undefined;
       throw err;

@@ -16,6 +16,10 @@ async function setup(policy: Partial<SessionPolicy> = {}) {
   return { auth, user, advance: (ms: number) => (now += ms) };
 }
 
+/** A single-sign-on account, signed in as a viewer. */
+const ssoViewer = (auth: Awaited<ReturnType<typeof createTestAuth>>) =>
+  auth.accounts.upsertSso({ subject: 'op#1', username: 'sso', displayName: 'S', role: 'viewer' });
+
 const refusal = (p: Promise<unknown>) =>
   p.then(
     () => 'accepted',
@@ -114,14 +118,9 @@ describe('sessions', () => {
       refreshProviderTokens: (stored) =>
         refuse
           ? Promise.reject(new Error('invalid_grant'))
-          : Promise.resolve(stored.replace('v1', 'v2')),
+          : Promise.resolve({ tokens: stored.replace('v1', 'v2'), role: undefined }),
     });
-    const user = await auth.accounts.upsertSso({
-      subject: 'op#1',
-      username: 'sso',
-      displayName: 'S',
-      role: 'viewer',
-    });
+    const user = await ssoViewer(auth);
     const s = await auth.sessions.signIn(user, meta, '{"v":"v1"}');
     const next = await auth.sessions.refresh(s.refresh.token, meta);
     expect((await auth.store.sessionById(s.me.session.id))?.providerTokens).toBe('{"v":"v2"}');
@@ -129,6 +128,33 @@ describe('sessions', () => {
     expect(await refusal(auth.sessions.refresh(next.refresh.token, meta))).toBe('401');
     expect((await auth.store.sessionById(s.me.session.id))?.revokedReason).toMatch(
       /identity provider/,
+    );
+  });
+
+  it('follows the role the provider grants at a renewal, and ends every session when it grants none', async () => {
+    let granted: 'viewer' | 'operator' | null = 'operator';
+    const auth = await createTestAuth({
+      refreshProviderTokens: (stored) => Promise.resolve({ tokens: stored, role: granted }),
+    });
+    const user = await ssoViewer(auth);
+    const first = await auth.sessions.signIn(user, meta, '{}');
+    const other = await auth.sessions.signIn(user, meta, '{}');
+    const promoted = await auth.sessions.refresh(first.refresh.token, meta);
+    expect(promoted.me.user.role).toBe('operator');
+    expect((await auth.sessions.authenticate(promoted.access.token))?.role).toBe('operator');
+    expect((await auth.store.userById(user.id))?.role).toBe('operator');
+    granted = null;
+    expect(await refusal(auth.sessions.refresh(promoted.refresh.token, meta))).toBe('401');
+    expect(await auth.sessions.authenticate(other.access.token)).toBeUndefined();
+    expect((await auth.store.sessionById(other.me.session.id))?.revokedReason).toBe(
+      'no role at the identity provider',
+    );
+    const audit = await auth.store.queryAudit({ limit: 10 });
+    expect(audit.map((e) => [e.action, e.details])).toEqual(
+      expect.arrayContaining([
+        ['user.updated', { role: { from: 'viewer', to: 'operator' }, by: 'identity provider' }],
+        ['session.revoked', expect.objectContaining({ session: first.me.session.id })],
+      ]),
     );
   });
 

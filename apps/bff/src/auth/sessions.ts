@@ -43,8 +43,13 @@ export const defaultSessionPolicy: SessionPolicy = {
   reuseGraceMs: 10_000,
 };
 
-/** Refreshes a single-sign-on session's provider tokens; throws when the provider refuses. */
-export type ProviderTokenRefresher = (stored: string) => Promise<string | undefined>;
+/**
+ * Refreshes a single-sign-on session's provider tokens when they are due; throws when the provider
+ * refuses. `role` is what the provider grants now (null: nothing any more; undefined: unknown).
+ */
+export type ProviderTokenRefresher = (
+  stored: string,
+) => Promise<{ tokens: string; role: Role | null | undefined } | undefined>;
 
 export interface SessionService {
   signIn(user: UserRecord, meta: ClientMeta, providerTokens?: string): Promise<IssuedSession>;
@@ -90,6 +95,13 @@ export async function createSessionService(options: {
   policy?: Partial<SessionPolicy>;
   refreshProviderTokens?: ProviderTokenRefresher;
   onReuse?: (session: SessionRecord, meta: ClientMeta) => void;
+  /** The provider granted another role (or none: `to` null) at a renewal; the session follows it. */
+  onProviderRole?: (
+    session: SessionRecord,
+    user: UserRecord,
+    to: Role | null,
+    meta: ClientMeta,
+  ) => void;
 }): Promise<SessionService> {
   const { store, tokens, now } = options;
   const policy = { ...defaultSessionPolicy, ...options.policy };
@@ -142,6 +154,13 @@ export async function createSessionService(options: {
     return changed;
   }
 
+  async function revokeUser(userId: string, reason: string) {
+    let count = 0;
+    for (const s of await store.activeSessions(now()))
+      if (s.userId === userId && (await revoke(s.id, reason))) count += 1;
+    return count;
+  }
+
   async function rotate(hash: string, meta: ClientMeta): Promise<IssuedSession> {
     const record = await store.refreshTokenByHash(hash);
     if (!record) throw sessionOver('unknown refresh token');
@@ -161,21 +180,31 @@ export async function createSessionService(options: {
     }
     if (!(await store.markRefreshTokenUsed(hash, t)))
       throw sessionOver('refresh token already used');
-    const user = await store.userById(session.userId);
+    let user = await store.userById(session.userId);
     if (!user || user.disabled) {
       await revoke(session.id, 'account disabled');
       throw sessionOver('the account is disabled');
     }
-    let providerTokens: string | undefined;
+    let renewed: Awaited<ReturnType<ProviderTokenRefresher>>;
     if (session.providerTokens !== null && options.refreshProviderTokens) {
       try {
-        providerTokens = await options.refreshProviderTokens(session.providerTokens);
+        renewed = await options.refreshProviderTokens(session.providerTokens);
       } catch {
         await revoke(session.id, 'identity provider refused the refresh');
         throw sessionOver('the identity provider ended it');
       }
     }
-    await store.touchSession(session.id, t, providerTokens);
+    if (renewed?.role === null) {
+      options.onProviderRole?.(session, user, null, meta);
+      // The account has no access any more, so none of its sessions may wait for its own renewal.
+      await revokeUser(user.id, 'no role at the identity provider');
+      throw sessionOver('the identity provider no longer grants this account a Switchboard role');
+    }
+    if (renewed?.role !== undefined && renewed.role !== user.role) {
+      options.onProviderRole?.(session, user, renewed.role, meta);
+      user = (await store.updateUser(user.id, { role: renewed.role })) ?? user;
+    }
+    await store.touchSession(session.id, t, renewed?.tokens);
     return issue(user, { ...session, lastSeenAt: t });
   }
 
@@ -250,13 +279,7 @@ export async function createSessionService(options: {
     },
 
     revoke,
-
-    async revokeUser(userId, reason) {
-      let count = 0;
-      for (const s of await store.activeSessions(now()))
-        if (s.userId === userId && (await revoke(s.id, reason))) count += 1;
-      return count;
-    },
+    revokeUser,
 
     onRevoke(listener) {
       listeners.add(listener);

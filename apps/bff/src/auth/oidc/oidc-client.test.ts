@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcClient, mapRole, type OidcClient, type OidcClientOptions } from './oidc-client';
 import { isOidcError, type OidcErrorCode } from './oidc-error';
-import { startTestProvider, type TestProvider } from './test-provider';
+import { startTestProvider, testAccounts, type TestProvider } from './test-provider';
 import { transactionTtlMs } from './transaction';
 
 // Never fetched: the test stops at the redirect to it, as the browser would hand it to the BFF.
@@ -184,10 +184,36 @@ describe('refresh and logout', () => {
     const { tokens } = await signedIn();
     if (tokens.refreshToken === undefined) throw new Error('expected a refresh token');
     const renewed = await oidc.refresh(tokens.refreshToken);
-    expect(renewed.accessToken).toBeTruthy();
-    expect(renewed.accessToken).not.toBe(tokens.accessToken);
-    expect(renewed.refreshToken).toBeTruthy();
-    expect(renewed.expiresAt).toBeGreaterThan(clockMs);
+    expect(renewed.tokens.accessToken).toBeTruthy();
+    expect(renewed.tokens.accessToken).not.toBe(tokens.accessToken);
+    expect(renewed.tokens.refreshToken).toBeTruthy();
+    expect(renewed.tokens.expiresAt).toBeGreaterThan(clockMs);
+    expect(renewed.role).toBe('operator');
+  });
+
+  it("reads the role again at each renewal, from the provider's current groups", async () => {
+    const login = await signedIn();
+    let refreshToken = login.tokens.refreshToken;
+    const renew = async () => {
+      if (refreshToken === undefined) throw new Error('expected a refresh token');
+      const renewed = await oidc.refresh(refreshToken, login.subject);
+      refreshToken = renewed.tokens.refreshToken;
+      return renewed.role;
+    };
+    try {
+      op.setGroups('oscar', ['sb-admins']);
+      expect(await renew()).toBe('admin');
+      op.setGroups('oscar', ['staff']);
+      expect(await renew()).toBeNull();
+    } finally {
+      op.setGroups('oscar', testAccounts.oscar.groups);
+    }
+  });
+
+  it('refuses a renewal whose ID token names another user', async () => {
+    const { tokens } = await signedIn();
+    if (tokens.refreshToken === undefined) throw new Error('expected a refresh token');
+    await expectOidcError(oidc.refresh(tokens.refreshToken, 'alice'), 'refresh_refused');
   });
 
   it('reports a garbage refresh token as refused', async () => {
@@ -220,7 +246,7 @@ describe('refresh and logout', () => {
     down = true;
     await expectOidcError(flaky.refresh(tokens.refreshToken), 'provider_unavailable');
     down = false;
-    expect((await flaky.refresh(tokens.refreshToken)).accessToken).toBeTruthy();
+    expect((await flaky.refresh(tokens.refreshToken)).tokens.accessToken).toBeTruthy();
   });
 
   it("builds an RP-initiated logout URL on the provider's end_session_endpoint", async () => {

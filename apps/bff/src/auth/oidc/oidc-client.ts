@@ -54,6 +54,15 @@ export interface OidcTokens {
   expiresAt: number;
 }
 
+export interface OidcRefreshed {
+  tokens: OidcTokens;
+  /**
+   * The role the provider's claims grant now, mapped as at sign-in: null when they grant none any
+   * more, undefined when the refresh told nothing (no new ID token and no readable userinfo).
+   */
+  role: Role | null | undefined;
+}
+
 export interface OidcLogin {
   /** The provider's stable id for the user; unique together with `issuer`. */
   subject: string;
@@ -80,11 +89,13 @@ export interface OidcClient {
   /** Verifies the callback against the transaction, exchanges the code and maps the role. */
   completeLogin(callbackUrl: URL, transaction: string): Promise<OidcLogin>;
   /**
-   * New tokens for a refresh token. `refreshToken` is the rotated one, or the same one when the
-   * provider does not rotate; `idToken` is set only when the provider sent a new one.
+   * New tokens for a refresh token, and the role the provider grants now. `refreshToken` is the
+   * rotated one, or the same one when the provider does not rotate; `idToken` is set only when the
+   * provider sent a new one. `subject` (the `sub` signed in) lets userinfo be read when no new ID
+   * token came, and a new ID token for anyone else is refused.
    * Throws `refresh_refused` when the session must end, `provider_unavailable` when it may retry.
    */
-  refresh(refreshToken: string): Promise<OidcTokens>;
+  refresh(refreshToken: string, subject?: string): Promise<OidcRefreshed>;
   /** RP-initiated logout URL, or undefined when the provider advertises no end_session_endpoint. */
   logoutUrl(idToken?: string, postLogoutRedirectUri?: string): string | undefined;
 }
@@ -291,9 +302,10 @@ export async function createOidcClient(options: OidcClientOptions): Promise<Oidc
       };
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, subject) {
+      let response: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
       try {
-        return toTokens(await client.refreshTokenGrant(config, refreshToken), refreshToken);
+        response = await client.refreshTokenGrant(config, refreshToken);
       } catch (e) {
         if (isTransient(e)) {
           throw new OidcError(
@@ -308,6 +320,30 @@ export async function createOidcClient(options: OidcClientOptions): Promise<Oidc
           { cause: e },
         );
       }
+      const tokens = toTokens(response, refreshToken);
+      const idClaims = response.claims();
+      if (idClaims && subject !== undefined && idClaims.sub !== subject) {
+        throw new OidcError(
+          'refresh_refused',
+          'The provider renewed the session for another user.',
+        );
+      }
+      // The role is read from the same claims as at sign-in (ID token, then userinfo), so a group
+      // removed at the provider is noticed at the next renewal rather than at the next sign-in.
+      let claims: Record<string, unknown> | undefined = idClaims && { ...idClaims };
+      const sub = idClaims?.sub ?? subject;
+      if (useUserInfo && config.serverMetadata().userinfo_endpoint && sub !== undefined) {
+        try {
+          claims = { ...claims, ...(await client.fetchUserInfo(config, tokens.accessToken, sub)) };
+        } catch {
+          // Unreadable now is not "no role": keep the session's role until a renewal can tell.
+          return { tokens, role: undefined };
+        }
+      }
+      return {
+        tokens,
+        role: claims && (mapRole(claims, roleClaim, o.roleMapping) ?? defaultRole),
+      };
     },
 
     logoutUrl(idToken, postLogoutRedirectUri) {

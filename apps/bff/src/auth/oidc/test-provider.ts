@@ -43,12 +43,16 @@ export interface TestProvider {
   deny(authorizationUrl: string): Promise<URL>;
   /** Revokes a refresh token at the provider, as an administrator ending the user's access would. */
   revokeRefreshToken(token: string): Promise<void>;
+  /** Changes an account's groups at this provider, as an administrator would; tokens issued later carry them. */
+  setGroups(account: TestAccountId, groups: string[]): void;
   close(): Promise<void>;
 }
 
 export interface TestProviderOptions {
   redirectUri: string;
   postLogoutRedirectUri?: string;
+  /** Access token lifetime; under a minute makes every session refresh renew the provider's tokens. Default 600. */
+  accessTokenTtlSeconds?: number;
 }
 
 /**
@@ -60,6 +64,11 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   const clientSecret = 'test-secret-that-is-long-enough-for-hs256-0123456789';
   const postLogoutRedirectUri =
     options.postLogoutRedirectUri ?? new URL('/', options.redirectUri).href;
+  // Each provider its own copy, so a test changing someone's groups changes no other provider.
+  const accounts = new Map<string, TestAccount>(
+    Object.entries(testAccounts).map(([id, a]) => [id, { ...a, groups: [...a.groups] }]),
+  );
+  const lookupAccount = (id: string) => accounts.get(id);
 
   // The handler is set once the provider exists: its issuer needs the port we only know after listen.
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
@@ -114,7 +123,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       Interaction: 600,
       Session: 3600,
       Grant: 3600,
-      AccessToken: 600,
+      AccessToken: options.accessTokenTtlSeconds ?? 600,
       RefreshToken: 3600,
       IdToken: 600,
       AuthorizationCode: 60,
@@ -246,6 +255,11 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       if (!refreshToken) throw new Error('no such refresh token');
       await refreshToken.destroy();
     },
+    setGroups(account, groups) {
+      const found = accounts.get(account);
+      if (!found) throw new Error(`no test account ${account}`);
+      found.groups = [...groups];
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -298,10 +312,6 @@ function createMemoryAdapterFactory(): (name: string) => Adapter {
       },
     };
   };
-}
-
-function lookupAccount(id: string): TestAccount | undefined {
-  return Object.hasOwn(testAccounts, id) ? testAccounts[id as TestAccountId] : undefined;
 }
 
 /** A cookie jar for one simulated browser: paths and expiry are ignored, deletions honoured. */
