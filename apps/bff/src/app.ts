@@ -357,6 +357,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
     }),
   );
   app.route('/', telemetry.routes); // GET /metrics (telemetry, issue 5)
+  const oidcClient = deps.oidc;
   app.route(
     '/',
     createAuthRoutes({
@@ -365,7 +366,9 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       audit: auth.audit,
       loginGuard: security.loginGuard,
       now: Date.now,
-      ...(deps.oidc && { oidc: { name: deps.oidc.name } }),
+      ...(oidcClient && {
+        oidc: { name: oidcClient.name, logoutUrl: () => oidcClient.logoutUrl() },
+      }),
     }),
   );
   if (deps.oidc)

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AuthProvidersSchema, LoginRequestSchema, MeSchema } from './auth';
+import { AuthProvidersSchema, LoginRequestSchema, LogoutResultSchema, MeSchema } from './auth';
 import {
   AuthProvidersMiniSchema,
   ErrorBodyMiniSchema,
   LoginRequestMiniSchema,
+  LogoutResultMiniSchema,
   MeMiniSchema,
 } from './auth-mini';
 import { ErrorBodySchema } from './errors';
@@ -18,6 +19,17 @@ const errorBody = {
 
 /** Each pair: the classic schema, its mini twin, inputs both must judge alike. */
 const cases = [
+  {
+    name: 'LogoutResult',
+    classic: LogoutResultSchema,
+    mini: LogoutResultMiniSchema,
+    inputs: [
+      { providerLogoutUrl: null },
+      { providerLogoutUrl: 'https://id.example/logout?client_id=x' },
+      { providerLogoutUrl: 1 },
+      {},
+    ],
+  },
   {
     name: 'Me',
     classic: MeSchema,

@@ -6,7 +6,7 @@
 // the end of this file fail to compile if the two ever describe different shapes, and
 // auth-mini.test.ts checks both accept and reject the same inputs with the same messages.
 import { z } from 'zod/mini';
-import type { AuthProviders, LoginRequest, Me } from './auth';
+import type { AuthProviders, LoginRequest, LogoutResult, Me } from './auth';
 import { roles } from './auth-basics';
 import { errorCodes } from './error-codes';
 import type { ErrorBody } from './errors';
@@ -34,6 +34,8 @@ export const AuthProvidersMiniSchema = z.object({
   local: z.boolean(),
   oidc: z.nullable(z.object({ name: z.string(), loginUrl: z.string() })),
 });
+
+export const LogoutResultMiniSchema = z.object({ providerLogoutUrl: z.nullable(z.string()) });
 
 export const LoginRequestMiniSchema = z.strictObject({
   username: z
@@ -64,6 +66,7 @@ export type MiniMatchesClassic = AllTrue<
     Same<z.infer<typeof MeMiniSchema>, Me>,
     Same<z.infer<typeof AuthProvidersMiniSchema>, AuthProviders>,
     Same<z.infer<typeof LoginRequestMiniSchema>, LoginRequest>,
+    Same<z.infer<typeof LogoutResultMiniSchema>, LogoutResult>,
     Same<z.infer<typeof ErrorBodyMiniSchema>, ErrorBody>,
   ]
 >;

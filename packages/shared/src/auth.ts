@@ -45,6 +45,15 @@ export const MeSchema = z
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof MeSchema>;
 
+/**
+ * The answer to sign-out. `providerLogoutUrl`: for a single-sign-on session whose provider offers
+ * RP-initiated logout, where the browser goes next to end its session at the provider too.
+ */
+export const LogoutResultSchema = z
+  .object({ providerLogoutUrl: z.string().nullable() })
+  .meta({ id: 'LogoutResult' });
+export type LogoutResult = z.infer<typeof LogoutResultSchema>;
+
 /** What the sign-in page offers: local accounts always, single sign-on when configured. */
 export const AuthProvidersSchema = z
   .object({

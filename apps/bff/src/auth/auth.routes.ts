@@ -3,7 +3,9 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import {
   AuthProvidersSchema,
   LoginRequestSchema,
+  LogoutResultSchema,
   MeSchema,
+  type LogoutResult,
   type Me,
 } from '@switchboard/shared/auth';
 import type { Context } from 'hono';
@@ -24,8 +26,8 @@ export interface AuthRoutesDeps {
   audit: AuditLog;
   loginGuard: LoginThrottle;
   now: () => number;
-  /** The single-sign-on button, when OpenID Connect is configured. */
-  oidc?: { name: string };
+  /** The single-sign-on button and the provider's logout, when OpenID Connect is configured. */
+  oidc?: { name: string; logoutUrl: () => string | undefined };
 }
 
 const csrfNote = 'Needs the header `X-CSRF: 1` and a same-origin `Origin`.';
@@ -62,8 +64,8 @@ const logout = createRoute({
   method: 'post',
   path: '/auth/logout',
   summary: 'End this session everywhere, including its live streams',
-  description: csrfNote,
-  responses: { 204: { description: 'Signed out; cookies cleared' } },
+  description: `${csrfNote} A single-sign-on session also gets the provider's logout URL, where the browser goes next to end its session there.`,
+  responses: { 200: jsonContent(LogoutResultSchema, 'Signed out; cookies cleared') },
 });
 
 const me = createRoute({
@@ -157,8 +159,12 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
   app.openapi(logout, async (c) => {
     const principal = c.get('principal');
     clearSessionCookies(c);
+    let providerLogoutUrl: string | null = null;
     if (principal) {
-      await sessions.revoke(principal.sessionId, 'signed out');
+      // No ID token hint: the provider's tokens never reach the browser. The client id names us,
+      // and the provider asks the user to confirm.
+      if ((await sessions.signOut(principal.sessionId)) === 'oidc')
+        providerLogoutUrl = deps.oidc?.logoutUrl() ?? null;
       await audit.record({
         action: 'auth.logout',
         actor: principal.username,
@@ -166,7 +172,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
         target: `session:${principal.sessionId}`,
       });
     }
-    return c.body(null, 204);
+    return c.json({ providerLogoutUrl } satisfies LogoutResult, 200);
   });
 
   app.openapi(me, async (c) => {

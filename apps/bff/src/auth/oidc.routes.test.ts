@@ -1,5 +1,5 @@
 // Single sign-on through the BFF against a real oidc-provider: login, claims to roles, logout, refresh refused.
-import { MeSchema } from '@switchboard/shared/auth';
+import { LogoutResultSchema, MeSchema } from '@switchboard/shared/auth';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config';
@@ -46,6 +46,7 @@ beforeAll(async () => {
         SWITCHBOARD_OIDC_CLIENT_ID: op.clientId,
         SWITCHBOARD_OIDC_CLIENT_SECRET: op.clientSecret,
         SWITCHBOARD_OIDC_REDIRECT_URI: `${base}/auth/oidc/callback`,
+        SWITCHBOARD_OIDC_POST_LOGOUT_REDIRECT_URI: op.postLogoutRedirectUri,
         SWITCHBOARD_OIDC_NAME: 'Test SSO',
         SWITCHBOARD_OIDC_ADMIN_GROUPS: 'sb-admins',
         SWITCHBOARD_OIDC_OPERATOR_GROUPS: 'sb-operators',
@@ -118,10 +119,22 @@ describe('single sign-on', () => {
     expect(stranger.cookies.size).toBe(0);
   });
 
-  it('ends a single sign-on session at logout', async () => {
+  it("ends a single sign-on session at logout, and sends the browser on to the provider's logout", async () => {
     const { browser } = await ssoSignIn('oscar', '/');
-    expect((await browser.fetch('/auth/logout', { method: 'POST' })).status).toBe(204);
+    const out = await browser.fetch('/auth/logout', { method: 'POST' });
+    expect(out.status).toBe(200);
     expect((await browser.fetch('/api/integrations')).status).toBe(401);
+    const { providerLogoutUrl } = LogoutResultSchema.parse(await out.json());
+    const url = new URL(providerLogoutUrl ?? '');
+    expect(url.origin).toBe(op.issuer);
+    expect(url.searchParams.get('client_id')).toBe(op.clientId);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe(op.postLogoutRedirectUri);
+    // The provider's tokens stay in the BFF: no ID token rides along as a hint.
+    expect(url.searchParams.has('id_token_hint')).toBe(false);
+    // The provider accepts the client and its registered return address: it asks to confirm.
+    const confirm = await fetch(url, { redirect: 'manual' });
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toMatch(/<form/);
   });
 
   it('records SSO sign-ins in the audit log', async () => {

@@ -81,7 +81,9 @@ describe('sessions over HTTP', () => {
   it('refuses the cookie replayed after logout', async () => {
     const client = await signIn(server.url);
     const saved = client.headers().cookie ?? '';
-    expect((await client.fetch('/auth/logout', { method: 'POST' })).status).toBe(204);
+    const out = await client.fetch('/auth/logout', { method: 'POST' });
+    expect(out.status).toBe(200);
+    expect(await out.json()).toEqual({ providerLogoutUrl: null });
     const replay = await fetch(url('/api/integrations'), { headers: { cookie: saved } });
     expect(replay.status).toBe(401);
     const refresh = await fetch(url('/auth/refresh'), {

@@ -101,6 +101,11 @@ const EnvSchema = z.object({
   /** Where the provider sends the browser back: this BFF's `/auth/oidc/callback` as users reach it. */
   SWITCHBOARD_OIDC_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
   SWITCHBOARD_OIDC_NAME: z.string().min(1).max(60).optional(),
+  /**
+   * Where the provider sends the browser after sign-out ends its session there (RP-initiated
+   * logout); must be registered at the provider. Unset: the provider shows its own page.
+   */
+  SWITCHBOARD_OIDC_POST_LOGOUT_REDIRECT_URI: z.url({ protocol: /^https?$/ }).optional(),
   SWITCHBOARD_OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
   SWITCHBOARD_OIDC_ADMIN_GROUPS: commaList(z.string()).default([]),
   SWITCHBOARD_OIDC_OPERATOR_GROUPS: commaList(z.string()).default([]),
@@ -159,6 +164,7 @@ export type Config = {
         clientId: string;
         clientSecret: string;
         redirectUri: string;
+        postLogoutRedirectUri: string | undefined;
         name: string | undefined;
         roleClaim: string;
         roleMapping: { admin: string[]; operator: string[]; viewer: string[] };
@@ -262,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
             clientId: e.SWITCHBOARD_OIDC_CLIENT_ID,
             clientSecret: e.SWITCHBOARD_OIDC_CLIENT_SECRET,
             redirectUri: e.SWITCHBOARD_OIDC_REDIRECT_URI,
+            postLogoutRedirectUri: e.SWITCHBOARD_OIDC_POST_LOGOUT_REDIRECT_URI,
             name: e.SWITCHBOARD_OIDC_NAME,
             roleClaim: e.SWITCHBOARD_OIDC_ROLE_CLAIM,
             roleMapping: {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { json, meFor, noContent, unauthorized } from '../test/fake-server';
+import { json, meFor, unauthorized } from '../test/fake-server';
 import { currentPath, renderApp } from '../test/render-app';
 
 const providers = () => json(200, { local: true, oidc: null });
@@ -77,7 +77,7 @@ describe('App', () => {
     const { server } = renderApp('/admin/sessions', {
       'GET /auth/me': () => json(200, meFor('admin')),
       'GET /api/admin/sessions': () => json(200, { items: [] }),
-      'POST /auth/logout': () => noContent(),
+      'POST /auth/logout': () => json(200, { providerLogoutUrl: null }),
       'GET /auth/providers': providers,
     });
     fireEvent.click(await screen.findByRole('button', { name: 'Sign out' }));

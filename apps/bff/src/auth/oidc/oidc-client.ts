@@ -21,6 +21,8 @@ export interface OidcClientOptions {
   clientSecret: string;
   /** Absolute callback URL registered at the provider, without query or fragment. */
   redirectUri: string;
+  /** Where the provider returns the browser after RP-initiated logout (registered there); default none. */
+  postLogoutRedirectUri?: string;
   /** 32 random bytes sealing the sign-in transaction (JWE `dir` + `A256GCM`). */
   transactionKey: Uint8Array;
   /** Default `['openid', 'profile', 'email']`; add `offline_access` if the provider needs it for refresh tokens. */
@@ -96,7 +98,10 @@ export interface OidcClient {
    * Throws `refresh_refused` when the session must end, `provider_unavailable` when it may retry.
    */
   refresh(refreshToken: string, subject?: string): Promise<OidcRefreshed>;
-  /** RP-initiated logout URL, or undefined when the provider advertises no end_session_endpoint. */
+  /**
+   * RP-initiated logout URL, or undefined when the provider advertises no end_session_endpoint.
+   * `postLogoutRedirectUri` defaults to the client's option.
+   */
   logoutUrl(idToken?: string, postLogoutRedirectUri?: string): string | undefined;
 }
 
@@ -117,6 +122,7 @@ const OptionsSchema = z.object({
     const url = new URL(u);
     return url.search === '' && url.hash === '';
   }, 'redirectUri must have no query or fragment'),
+  postLogoutRedirectUri: httpUrl.optional(),
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).optional(),
   roleClaim: z.string().min(1).optional(),
   roleMapping: z.object({
@@ -346,7 +352,7 @@ export async function createOidcClient(options: OidcClientOptions): Promise<Oidc
       };
     },
 
-    logoutUrl(idToken, postLogoutRedirectUri) {
+    logoutUrl(idToken, postLogoutRedirectUri = o.postLogoutRedirectUri) {
       if (!config.serverMetadata().end_session_endpoint) return undefined;
       const params: Record<string, string> = { client_id: o.clientId };
       if (idToken !== undefined) params.id_token_hint = idToken;

@@ -82,6 +82,7 @@ async function createSsoClient(oidc: NonNullable<Config['oidc']>): Promise<OidcC
       clientId: oidc.clientId,
       clientSecret: oidc.clientSecret,
       redirectUri: oidc.redirectUri,
+      ...(oidc.postLogoutRedirectUri && { postLogoutRedirectUri: oidc.postLogoutRedirectUri }),
       // Per process: a sign-in started before a restart has to start again, which is fine.
       transactionKey: crypto.getRandomValues(new Uint8Array(32)),
       roleClaim: oidc.roleClaim,

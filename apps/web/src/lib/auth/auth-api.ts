@@ -2,7 +2,11 @@
 // sees who is signed in (Me), never a token.
 import type { AuthProviders, LoginRequest, Me } from '@switchboard/shared/auth';
 // zod/mini twins of the classic schemas: the sign-in path must stay small (issue 6).
-import { AuthProvidersMiniSchema, MeMiniSchema } from '@switchboard/shared/auth-mini';
+import {
+  AuthProvidersMiniSchema,
+  LogoutResultMiniSchema,
+  MeMiniSchema,
+} from '@switchboard/shared/auth-mini';
 import type { ApiClient } from '../api-client';
 
 export const authKeys = {
@@ -27,8 +31,13 @@ export function getMe(api: ApiClient, signal?: AbortSignal): Promise<Me> {
   return api.request('/auth/me', MeMiniSchema, signal ? { signal } : {});
 }
 
-export function logout(api: ApiClient): Promise<void> {
-  return api.send('/auth/logout', { method: 'POST', renewOn401: false });
+/** Ends the session; resolves where to go next to end a single-sign-on session at the provider too. */
+export async function logout(api: ApiClient): Promise<string | null> {
+  const result = await api.request('/auth/logout', LogoutResultMiniSchema, {
+    method: 'POST',
+    renewOn401: false,
+  });
+  return result.providerLogoutUrl;
 }
 
 /**

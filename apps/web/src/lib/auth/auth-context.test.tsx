@@ -79,4 +79,34 @@ describe('AuthProvider', () => {
     // Armed again for the new token.
     await waitFor(() => expect(timers.map((t) => t.ms)).toEqual([960_000]));
   });
+
+  it("sends a single-sign-on sign-out on to the provider's logout, after ending it here", async () => {
+    const providerLogoutUrl = 'https://id.example/logout?client_id=switchboard';
+    const server = createFakeServer({
+      'GET /auth/me': () => json(200, meFor('operator', Date.now() + 600_000)),
+      'POST /auth/logout': () => json(200, { providerLogoutUrl }),
+    });
+    const left: string[] = [];
+    function SignOut() {
+      const { state, signOut } = useAuth();
+      return (
+        <button type="button" onClick={() => void signOut()}>
+          {state.status}
+        </button>
+      );
+    }
+    render(
+      <RouterProvider router={createBrowserRouter(window)}>
+        <ApiProvider client={createApiClient({ fetch: server.fetch, locks: null })}>
+          <AuthProvider clock={manualClock(Date.now()).clock} leaveTo={(url) => left.push(url)}>
+            <SignOut />
+          </AuthProvider>
+        </ApiProvider>
+      </RouterProvider>,
+    );
+    const button = await screen.findByRole('button', { name: 'signed-in' });
+    act(() => button.click());
+    expect(await screen.findByRole('button', { name: 'signed-out' })).toBeTruthy();
+    expect(left).toEqual([providerLogoutUrl]);
+  });
 });

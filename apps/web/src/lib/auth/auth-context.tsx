@@ -65,7 +65,19 @@ const browserClock = (): AuthClock => ({
 /** Renew this long before the access token ends, so requests rarely meet a 401 at all. */
 const renewLeadMs = 60_000;
 
-export function AuthProvider({ children, clock }: { children: ReactNode; clock?: AuthClock }) {
+/** A full-page navigation away from the console (to the identity provider's logout). */
+const leavePage = (url: string) => window.location.assign(url);
+
+export function AuthProvider({
+  children,
+  clock,
+  leaveTo = leavePage,
+}: {
+  children: ReactNode;
+  clock?: AuthClock;
+  /** Injected so tests see where sign-out sends the browser. */
+  leaveTo?: (url: string) => void;
+}) {
   const api = useApi();
   const navigate = useNavigate();
   const [state, setState] = useState<AuthState>({ status: 'loading' });
@@ -146,9 +158,11 @@ export function AuthProvider({ children, clock }: { children: ReactNode; clock?:
       signIn: signedIn,
       async signOut() {
         // Leave locally even if the server cannot be told: the cookies go with the session anyway.
-        await logout(api).catch(() => undefined);
+        const providerLogoutUrl = await logout(api).catch(() => null);
         navigate(signInPath);
         signedOut();
+        // Single sign-on: end the provider's session too, or the next sign-in would pass silently.
+        if (providerLogoutUrl) leaveTo(providerLogoutUrl);
       },
       forgetSession() {
         navigate(signInPath);
@@ -160,7 +174,7 @@ export function AuthProvider({ children, clock }: { children: ReactNode; clock?:
       },
       onSessionEnd,
     }),
-    [api, navigate, onSessionEnd, signedIn, signedOut, state],
+    [api, leaveTo, navigate, onSessionEnd, signedIn, signedOut, state],
   );
 
   return <AuthContext.Provider value={auth}>{children}</AuthContext.Provider>;
