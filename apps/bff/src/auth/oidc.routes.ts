@@ -78,7 +78,7 @@ export function createProviderTokenRefresher(
       // The ID token kept from sign-in was verified then; its `sub` is who the session belongs to.
       const subject = tokens.idToken === undefined ? undefined : decodeJwt(tokens.idToken).sub;
       const fresh = await oidc.refresh(tokens.refreshToken, subject);
-      // Providers send a new ID token only sometimes; keep the last one for the logout hint.
+      // Providers send a new ID token only sometimes; keep the last one: its `sub` checks the next renewal.
       const idToken = fresh.tokens.idToken ?? tokens.idToken;
       return {
         tokens: serializeProviderTokens({
