@@ -9,14 +9,18 @@ const total = Number(process.argv[3] ?? '150');
 // The load generator on core 0, as in fan-out.ts.
 pinSelf(0);
 // BENCH_UPSTREAM_CORE=1 puts the upstreams beside the servers instead (a placement experiment).
-const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
+// BENCH_BARE_CLIENT=http gives the bare fan-out node:http clients instead of undici Pools.
+const { switchboard, peer, bare, operationUrls, stop } = await startFanOutStack({
   server: 1,
   upstreams: Number(process.env.BENCH_UPSTREAM_CORE ?? '0'),
+  bareClient: process.env.BENCH_BARE_CLIENT,
 });
 const paths = {
   floor: operationUrls[0] ?? '',
   view: `${switchboard.info.bff}/api/views/overview`,
   peer: `${peer.info.url}/fanout`,
+  // bare-peer.ts answers any path; its own makes it tell apart in profile/stage-hops.mjs.
+  bare: `${bare.info.url}/bare`,
 };
 try {
   for (const url of Object.values(paths))
