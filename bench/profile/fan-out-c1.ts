@@ -10,8 +10,10 @@ const total = Number(process.argv[3] ?? '150');
 pinSelf(0);
 // BENCH_UPSTREAM_CORE=1 puts the upstreams beside the servers instead (a placement experiment).
 // BENCH_BARE_CLIENT=http gives the bare fan-out node:http clients instead of undici Pools.
+// BENCH_SERVER_CORE=0 puts the BFF and both peers on the load generator's and upstreams' core (a
+// placement experiment: no hop of a request then crosses cores).
 const { switchboard, peer, bare, operationUrls, stop } = await startFanOutStack({
-  server: 1,
+  server: Number(process.env.BENCH_SERVER_CORE ?? '1'),
   upstreams: Number(process.env.BENCH_UPSTREAM_CORE ?? '0'),
   bareClient: process.env.BENCH_BARE_CLIENT,
 });
