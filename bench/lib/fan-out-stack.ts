@@ -1,5 +1,6 @@
 // The fan-out scenario's processes: 5 sandbox upstreams (20 ms each), the real BFF with a view over
-// them (signed in), and the minimal Hono + undici peer over the same upstream URLs.
+// them (signed in), the minimal Hono + undici peer and the bare node:http fan-out over the same
+// upstream URLs.
 import { sandboxProviders } from '@switchboard/bff/sandbox/providers';
 import { spawnSync } from 'node:child_process';
 import { fanOutProviders } from '../servers/fan-out-providers';
@@ -10,6 +11,8 @@ export interface FanOutStack {
   upstreams: Child<{ upstreams: Record<string, string> }>;
   switchboard: Child<{ bff: string; cookie: string }>;
   peer: Child<{ url: string }>;
+  /** node:http server + one client pool per upstream, no framework (servers/bare-peer.ts). */
+  bare: Child<{ url: string }>;
   /** Per-operation URLs of the upstreams (the floor calls one of them directly). */
   operationUrls: string[];
   stop: () => Promise<void>;
@@ -18,6 +21,8 @@ export interface FanOutStack {
 export async function startFanOutStack(cores: {
   server: number;
   upstreams: number;
+  /** The bare fan-out's client: `undici` (Pool per origin, the default) or `http` (node:http Agent). */
+  bareClient?: string;
 }): Promise<FanOutStack> {
   const upstreams = await startChild<{ upstreams: Record<string, string> }>(
     '../servers/upstreams.ts',
@@ -38,13 +43,19 @@ export async function startFanOutStack(cores: {
     [JSON.stringify(operationUrls)],
     cores.server,
   );
+  const bare = await startChild<{ url: string }>(
+    '../servers/bare-peer.ts',
+    [JSON.stringify(operationUrls), cores.bareClient ?? 'undici'],
+    cores.server,
+  );
   return {
     upstreams,
     switchboard,
     peer,
+    bare,
     operationUrls,
     stop: async () => {
-      await Promise.all([peer.stop(), switchboard.stop()]);
+      await Promise.all([bare.stop(), peer.stop(), switchboard.stop()]);
       await upstreams.stop();
     },
   };

@@ -9,14 +9,20 @@ const total = Number(process.argv[3] ?? '150');
 // The load generator on core 0, as in fan-out.ts.
 pinSelf(0);
 // BENCH_UPSTREAM_CORE=1 puts the upstreams beside the servers instead (a placement experiment).
-const { switchboard, peer, operationUrls, stop } = await startFanOutStack({
-  server: 1,
+// BENCH_BARE_CLIENT=http gives the bare fan-out node:http clients instead of undici Pools.
+// BENCH_SERVER_CORE=0 puts the BFF and both peers on the load generator's and upstreams' core (a
+// placement experiment: no hop of a request then crosses cores).
+const { switchboard, peer, bare, operationUrls, stop } = await startFanOutStack({
+  server: Number(process.env.BENCH_SERVER_CORE ?? '1'),
   upstreams: Number(process.env.BENCH_UPSTREAM_CORE ?? '0'),
+  bareClient: process.env.BENCH_BARE_CLIENT,
 });
 const paths = {
   floor: operationUrls[0] ?? '',
   view: `${switchboard.info.bff}/api/views/overview`,
   peer: `${peer.info.url}/fanout`,
+  // bare-peer.ts answers any path; its own makes it tell apart in profile/stage-hops.mjs.
+  bare: `${bare.info.url}/bare`,
 };
 try {
   for (const url of Object.values(paths))

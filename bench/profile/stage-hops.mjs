@@ -14,7 +14,9 @@ const load = (prefix) =>
     .filter((f) => f.startsWith(prefix))
     .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')));
 const [generator] = load('fan-out-c1.ts');
-const servers = [...load('switchboard.ts'), ...load('peer.ts')].flatMap((f) => f.records);
+const servers = [...load('switchboard.ts'), ...load('peer.ts'), ...load('bare-peer.ts')].flatMap(
+  (f) => f.records,
+);
 const sandbox = load('upstreams.ts').flatMap((f) => f.records);
 for (const f of files) {
   const { sockets, eventLoopDelayMs } = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8'));
@@ -41,9 +43,11 @@ const kindOf = (url) =>
     ? 'view'
     : url.endsWith('/fanout')
       ? 'peer'
-      : url.endsWith('/sequential')
-        ? 'sequential'
-        : 'floor';
+      : url.endsWith('/bare')
+        ? 'bare'
+        : url.endsWith('/sequential')
+          ? 'sequential'
+          : 'floor';
 
 const hops = new Map();
 /** Per kind, the critical path cut into consecutive segments: their means add up to the total's. */
