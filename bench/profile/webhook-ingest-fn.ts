@@ -124,7 +124,7 @@ const ingest = createWebhookIngest({
 });
 
 const seconds = String(Math.floor(Date.now() / 1000));
-const deliveries = Array.from({ length: count + 5000 }, () => {
+const deliveries = Array.from({ length: Number(process.env.GENERATE ?? count + 5000) }, () => {
   const id = `msg_${crypto.randomUUID()}`;
   const body = JSON.stringify({
     id,
