@@ -37,6 +37,13 @@ function threadCpu(pid: number): Map<string, [number, number]> {
   return out;
 }
 
+/** The process's write syscalls and bytes written so far (responses, WAL, checkpoints). */
+function ioCounts(pid: number): { syscw: number; wchar: number } {
+  const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(text)?.[1]);
+  return { syscw: field('syscw'), wchar: field('wchar') };
+}
+
 const server = await startChild<{ url: string }>(
   reference
     ? '../servers/webhook-reference.ts'
@@ -50,12 +57,14 @@ const load = await startInteractive<{ ready: boolean }>('../clients/webhook-load
 try {
   await load.ask({ url: server.info.url, connections, durationMs: 1500 });
   const before = threadCpu(server.pid);
+  const io0 = ioCounts(server.pid);
   const summary = await load.ask<LatencySummary>({
     url: server.info.url,
     connections,
     durationMs: seconds * 1000,
   });
   const after = threadCpu(server.pid);
+  const io1 = ioCounts(server.pid);
   const perDelivery = (ms: number) => Math.round((ms / Math.max(1, summary.count)) * 1000);
   const threads: Record<string, { userUs: number; sysUs: number }> = {};
   let total = 0;
@@ -74,6 +83,8 @@ try {
       p99: summary.p99,
       cpuUsPerDelivery: perDelivery(total),
       threads,
+      writesPerDelivery: Math.round(((io1.syscw - io0.syscw) / summary.count) * 100) / 100,
+      bytesWrittenPerDelivery: Math.round((io1.wchar - io0.wchar) / summary.count),
     }),
   );
 } finally {
