@@ -6,27 +6,16 @@ import { createHmac } from 'node:crypto';
 import { Pool } from 'undici';
 import { serveCommands } from '../lib/interactive';
 import { summarise } from '../lib/load';
+import { webhookBodyOf } from '../lib/webhook-body';
 
 const secret = process.argv[2] ?? '';
 const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-
-/** A ~300-byte event, as a user sign-up webhook would carry. */
-const bodyOf = (id: string) =>
-  JSON.stringify({
-    id,
-    type: 'user.created',
-    data: {
-      user: { id: `usr_${id}`, email: `${id}@example.com`, plan: 'team', locale: 'en-GB' },
-      source: 'signup-form',
-      referrer: 'https://example.com/pricing',
-    },
-  });
 
 function signed(count: number) {
   const seconds = String(Math.floor(Date.now() / 1000));
   return Array.from({ length: count }, () => {
     const id = `msg_${crypto.randomUUID()}`;
-    const body = bodyOf(id);
+    const body = webhookBodyOf(id);
     const signature = createHmac('sha256', key).update(`${id}.${seconds}.${body}`).digest('base64');
     return {
       body,

@@ -13,6 +13,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as Fs from 'node:fs';
+import { webhookBodyOf } from '../lib/webhook-body';
 import type * as Logger from '@switchboard/bff/http/logger';
 import type * as JobQueue from '@switchboard/bff/queue/job-queue';
 import type * as HmacKey from '@switchboard/bff/runtime/node/node-hmac-key';
@@ -126,15 +127,7 @@ const ingest = createWebhookIngest({
 const seconds = String(Math.floor(Date.now() / 1000));
 const deliveries = Array.from({ length: Number(process.env.GENERATE ?? count + 5000) }, () => {
   const id = `msg_${crypto.randomUUID()}`;
-  const body = JSON.stringify({
-    id,
-    type: 'user.created',
-    data: {
-      user: { id: `usr_${id}`, email: `${id}@example.com`, plan: 'team', locale: 'en-GB' },
-      source: 'signup-form',
-      referrer: 'https://example.com/pricing',
-    },
-  });
+  const body = webhookBodyOf(id);
   const signature = createHmac('sha256', keyBytes)
     .update(`${id}.${seconds}.${body}`)
     .digest('base64');
