@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { createAdminRoutes } from './auth/admin.routes';
 import type { AuthServices } from './auth/auth-services';
 import { createAuthRoutes } from './auth/auth.routes';
-import { createOidcRoutes } from './auth/oidc.routes';
+import { createOidcRoutes, revokeProviderTokens } from './auth/oidc.routes';
 import type { OidcClient } from './auth/oidc/oidc-client';
 import { identify, principalOf, requireRole } from './auth/guards';
 import { isAllowedOrigin, requireSameOrigin, type OriginPolicy } from './auth/request-origin';
@@ -367,7 +367,11 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       loginGuard: security.loginGuard,
       now: Date.now,
       ...(oidcClient && {
-        oidc: { name: oidcClient.name, logoutUrl: () => oidcClient.logoutUrl() },
+        oidc: {
+          name: oidcClient.name,
+          logoutUrl: () => oidcClient.logoutUrl(),
+          revokeTokens: (tokens: string) => revokeProviderTokens(oidcClient, tokens),
+        },
       }),
     }),
   );

@@ -27,7 +27,12 @@ export interface AuthRoutesDeps {
   loginGuard: LoginThrottle;
   now: () => number;
   /** The single-sign-on button and the provider's logout, when OpenID Connect is configured. */
-  oidc?: { name: string; logoutUrl: () => string | undefined };
+  oidc?: {
+    name: string;
+    logoutUrl: () => string | undefined;
+    /** Ends the provider's grant behind a session's stored tokens (best effort). */
+    revokeTokens: (providerTokens: string) => Promise<void>;
+  };
 }
 
 const csrfNote = 'Needs the header `X-CSRF: 1` and a same-origin `Origin`.';
@@ -163,8 +168,11 @@ export function createAuthRoutes(deps: AuthRoutesDeps) {
     if (principal) {
       // No ID token hint: the provider's tokens never reach the browser. The client id names us,
       // and the provider asks the user to confirm.
-      if ((await sessions.signOut(principal.sessionId)) === 'oidc')
-        providerLogoutUrl = deps.oidc?.logoutUrl() ?? null;
+      const session = await sessions.signOut(principal.sessionId);
+      if (session?.provider === 'oidc' && deps.oidc) {
+        if (session.providerTokens !== null) await deps.oidc.revokeTokens(session.providerTokens);
+        providerLogoutUrl = deps.oidc.logoutUrl() ?? null;
+      }
       await audit.record({
         action: 'auth.logout',
         actor: principal.username,

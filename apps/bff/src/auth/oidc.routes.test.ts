@@ -121,8 +121,12 @@ describe('single sign-on', () => {
 
   it("ends a single sign-on session at logout, and sends the browser on to the provider's logout", async () => {
     const { browser } = await ssoSignIn('oscar', '/');
+    const granted = op.liveRefreshTokens('oscar');
+    expect(granted).toBeGreaterThan(0);
     const out = await browser.fetch('/auth/logout', { method: 'POST' });
     expect(out.status).toBe(200);
+    // The session's refresh token was revoked at the provider, not merely forgotten here.
+    expect(op.liveRefreshTokens('oscar')).toBe(granted - 1);
     expect((await browser.fetch('/api/integrations')).status).toBe(401);
     const { providerLogoutUrl } = LogoutResultSchema.parse(await out.json());
     const url = new URL(providerLogoutUrl ?? '');

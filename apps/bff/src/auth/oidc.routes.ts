@@ -94,6 +94,16 @@ export function createProviderTokenRefresher(
   };
 }
 
+/**
+ * Ends a signed-out session's grant at the provider too, by revoking its refresh token; best
+ * effort (the session here is over either way), so a provider that cannot be told is not an error.
+ */
+export async function revokeProviderTokens(oidc: OidcClient, stored: string): Promise<void> {
+  const tokens = StoredTokensSchema.safeParse(JSON.parse(stored));
+  if (!tokens.success || tokens.data.refreshToken === undefined) return;
+  await oidc.revokeRefreshToken(tokens.data.refreshToken).catch(() => undefined);
+}
+
 export function createOidcRoutes(deps: {
   oidc: OidcClient;
   accounts: Accounts;

@@ -59,8 +59,8 @@ export interface SessionService {
   /** The full picture for `GET /auth/me` (reads the store). */
   describe(principal: Principal): Promise<Me | undefined>;
   revoke(sessionId: string, reason: string): Promise<boolean>;
-  /** Ends a session at its owner's request; resolves how it was signed in (undefined: no such session). */
-  signOut(sessionId: string): Promise<Provider | undefined>;
+  /** Ends a session at its owner's request; resolves the session as it was (undefined: no such session). */
+  signOut(sessionId: string): Promise<SessionRecord | undefined>;
   revokeUser(userId: string, reason: string): Promise<number>;
   /** Called with the session id at every revocation, e.g. to close its live streams. */
   onRevoke(listener: (sessionId: string) => void): () => void;
@@ -286,7 +286,7 @@ export async function createSessionService(options: {
     async signOut(sessionId) {
       const session = await store.sessionById(sessionId);
       await revoke(sessionId, 'signed out');
-      return session?.provider;
+      return session;
     },
 
     onRevoke(listener) {

@@ -210,6 +210,13 @@ describe('refresh and logout', () => {
     }
   });
 
+  it('revokes a refresh token at the provider, which then refuses it', async () => {
+    const { tokens } = await signedIn();
+    if (tokens.refreshToken === undefined) throw new Error('expected a refresh token');
+    await oidc.revokeRefreshToken(tokens.refreshToken);
+    await expectOidcError(oidc.refresh(tokens.refreshToken), 'refresh_refused');
+  });
+
   it('refuses a renewal whose ID token names another user', async () => {
     const { tokens } = await signedIn();
     if (tokens.refreshToken === undefined) throw new Error('expected a refresh token');

@@ -99,6 +99,11 @@ export interface OidcClient {
    */
   refresh(refreshToken: string, subject?: string): Promise<OidcRefreshed>;
   /**
+   * Revokes a refresh token at the provider (RFC 7009), when it offers a revocation endpoint.
+   * Throws `provider_unavailable` when the provider could not be told.
+   */
+  revokeRefreshToken(refreshToken: string): Promise<void>;
+  /**
    * RP-initiated logout URL, or undefined when the provider advertises no end_session_endpoint.
    * `postLogoutRedirectUri` defaults to the client's option.
    */
@@ -350,6 +355,19 @@ export async function createOidcClient(options: OidcClientOptions): Promise<Oidc
         tokens,
         role: claims && (mapRole(claims, roleClaim, o.roleMapping) ?? defaultRole),
       };
+    },
+
+    async revokeRefreshToken(refreshToken) {
+      if (!config.serverMetadata().revocation_endpoint) return;
+      try {
+        await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+      } catch (e) {
+        throw new OidcError(
+          'provider_unavailable',
+          `The sign-in provider could not revoke the session's token: ${describe(e)}`,
+          { cause: e },
+        );
+      }
     },
 
     logoutUrl(idToken, postLogoutRedirectUri = o.postLogoutRedirectUri) {

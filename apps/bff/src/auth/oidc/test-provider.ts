@@ -43,6 +43,8 @@ export interface TestProvider {
   deny(authorizationUrl: string): Promise<URL>;
   /** Revokes a refresh token at the provider, as an administrator ending the user's access would. */
   revokeRefreshToken(token: string): Promise<void>;
+  /** Refresh tokens the provider still honours for an account. */
+  liveRefreshTokens(account: TestAccountId): number;
   /** Changes an account's groups at this provider, as an administrator would; tokens issued later carry them. */
   setGroups(account: TestAccountId, groups: string[]): void;
   close(): Promise<void>;
@@ -90,8 +92,9 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     use: 'sig',
   };
 
+  const memory = createMemoryAdapterFactory();
   const provider = new Provider(issuer, {
-    adapter: createMemoryAdapterFactory(),
+    adapter: memory.factory,
     clients: [
       {
         client_id: clientId,
@@ -255,6 +258,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       if (!refreshToken) throw new Error('no such refresh token');
       await refreshToken.destroy();
     },
+    liveRefreshTokens: (account) => memory.liveFor('RefreshToken', account),
     setGroups(account, groups) {
       const found = accounts.get(account);
       if (!found) throw new Error(`no test account ${account}`);
@@ -272,9 +276,14 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
  * Storage for this provider instance alone (the built-in memory adapter is one store per process,
  * and warns). oidc-provider calls the factory once per model name.
  */
-function createMemoryAdapterFactory(): (name: string) => Adapter {
+function createMemoryAdapterFactory() {
   const stores = new Map<string, Map<string, { payload: AdapterPayload; expiresAt: number }>>();
-  return (name) => {
+  /** Unexpired, unconsumed entries of one model for one account (what a test can ask of the provider). */
+  const liveFor = (model: string, accountId: string) =>
+    [...(stores.get(model)?.values() ?? [])].filter(
+      (e) => e.payload.accountId === accountId && !e.payload.consumed && e.expiresAt > Date.now(),
+    ).length;
+  const factory = (name: string): Adapter => {
     const store = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
     stores.set(name, store);
     const live = (id: string) => {
@@ -312,6 +321,7 @@ function createMemoryAdapterFactory(): (name: string) => Adapter {
       },
     };
   };
+  return { factory, liveFor };
 }
 
 /** A cookie jar for one simulated browser: paths and expiry are ignored, deletions honoured. */
