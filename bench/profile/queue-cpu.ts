@@ -7,7 +7,7 @@
 // QUEUE_PROFILE=0 skips the profiler (its sampling costs CPU too); QUEUE_PROFILE_US sets the
 // sampling interval (default 100 µs; 500–1000 disturbs less).
 import { Session } from 'node:inspector/promises';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createJobQueue } from '@switchboard/bff/queue/job-queue';
@@ -17,6 +17,7 @@ import {
   openQueueDatabase,
 } from '@switchboard/bff/runtime/node/sqlite-queue';
 import { systemClock } from '@switchboard/bff/resilience/clock';
+import { threadCpuMs } from '../lib/thread-cpu';
 
 const jobs = Number(process.argv[2] ?? '20000');
 const concurrency = Number(process.argv[3] ?? '16');
@@ -34,25 +35,6 @@ interface Profile {
   endTime: number;
   samples: number[];
   timeDeltas: number[];
-}
-
-/** CPU ms per thread of this process (Linux, 10 ms ticks), threads of one name summed. */
-function threadCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    const start = Number(fields[19]);
-    const key = tid === String(process.pid) ? 'main' : `${name}:${tid}@${start}`;
-    out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
-  }
-  return out;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-queue-prof-'));
@@ -121,7 +103,7 @@ try {
   });
   if (profiling) await session.post('Profiler.start');
   calls.clear();
-  const threads0 = threadCpu();
+  const threads0 = threadCpuMs({ perThread: true });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   queue.start();
@@ -129,7 +111,7 @@ try {
   await queue.drain(10_000);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const threads = [...threadCpu()]
+  const threads = [...threadCpuMs({ perThread: true })]
     .map(([name, ms]) => [name, ((ms - (threads0.get(name) ?? 0)) * 1000) / jobs] as const)
     .filter(([, us]) => us > 0)
     .sort((a, b) => b[1] - a[1]);

@@ -7,12 +7,13 @@
 // `BENCH_WEBHOOK_BASELINE=<checkout>` runs that checkout's code (an A/B against the commit before
 // a change; the checkout needs the same module layout).
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type * as Fs from 'node:fs';
+import { threadCpuMs } from '../lib/thread-cpu';
 import { webhookBodyOf } from '../lib/webhook-body';
 import type * as Logger from '@switchboard/bff/http/logger';
 import type * as JobQueue from '@switchboard/bff/queue/job-queue';
@@ -76,24 +77,6 @@ function ioCounts(): { syscw: number; wchar: number } {
   const text = readFileSync('/proc/self/io', 'utf8');
   const field = (name: string) => Number(new RegExp(`${name}: (\\d+)`).exec(text)?.[1]);
   return { syscw: field('syscw'), wchar: field('wchar') };
-}
-
-/** Per thread: name → user + system ms (clock ticks of 10 ms). */
-function threadCpu(): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    const key = tid === String(process.pid) ? 'main' : name;
-    out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
-  }
-  return out;
 }
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -171,13 +154,13 @@ if (session) {
   await post(session, 'Profiler.enable');
   await post(session, 'Profiler.start');
 }
-const before = threadCpu();
+const before = threadCpuMs();
 const io0 = ioCounts();
 const fsyncs0 = fsyncs;
 const t0 = performance.now();
 await run(5000 + count);
 const wallMs = performance.now() - t0;
-const after = threadCpu();
+const after = threadCpuMs();
 const io1 = ioCounts();
 if (session && profileTo !== undefined) {
   const { profile } = (await post(session, 'Profiler.stop')) as { profile: unknown };
