@@ -141,99 +141,66 @@ export function createViewGet(deps: ViewGetDeps): ViewGet {
     return { status, headers, body, encoding: undefined };
   };
 
-  /** The request's answer once it is counted: never `undefined`, and never a rejection. */
-  async function counted(
-    plan: ViewPlan,
+  /** The app's session limit middleware's answer when `consume` rejects (before compress()). */
+  const limitAnswer = (
     request: ViewGetRequest,
     requestId: string,
-    span: ServerSpan,
+    rejection: unknown,
+  ): ViewGetAnswer => {
+    const headers = frameHeaders(request, requestId);
+    if (isRefusal(rejection)) {
+      const refusal = rateLimitRefusal(refusalPolicy, rejection.msBeforeNext);
+      headers['ratelimit-policy'] = sessionLimit.policy;
+      headers.ratelimit = rateLimitHeader(sessionLimit.name, 0, refusal.retryAfterSec);
+      headers['retry-after'] = String(refusal.retryAfterSec);
+      return errorAnswer(429, headers, 'rate_limited', refusal.message, refusal.details, requestId);
+    }
+    logger.error(
+      {
+        requestId,
+        policy: sessionLimit.name,
+        onStoreError: 'fail-closed',
+        err: errorSummary(rejection),
+      },
+      rateLimitStoreFailed.log,
+    );
+    return errorAnswer(
+      503,
+      headers,
+      'not_ready',
+      rateLimitStoreFailed.message,
+      undefined,
+      requestId,
+    );
+  };
+
+  /**
+   * The app's error handler's answer to something thrown after the count: its log line through
+   * the request's logger, and its 500, which goes back out through compress() and the session
+   * limit's after-step (the count's headers) as the view would have.
+   */
+  const failureAnswer = (
+    request: ViewGetRequest,
+    requestId: string,
     log: Logger,
-    principal: Principal,
-  ): Promise<ViewGetAnswer> {
-    const { header } = request;
-    let remaining: number;
-    let resetSec: number;
-    try {
-      const taken = await limiter.consume(principal.sessionId);
-      remaining = taken.remainingPoints;
-      resetSec = secondsUntil(taken.msBeforeNext, 0);
-    } catch (rejection) {
-      // The app's session limit middleware, which answers before compress() runs.
-      const headers = frameHeaders(request, requestId);
-      if (isRefusal(rejection)) {
-        const refusal = rateLimitRefusal(refusalPolicy, rejection.msBeforeNext);
-        headers['ratelimit-policy'] = sessionLimit.policy;
-        headers.ratelimit = rateLimitHeader(sessionLimit.name, 0, refusal.retryAfterSec);
-        headers['retry-after'] = String(refusal.retryAfterSec);
-        return errorAnswer(
-          429,
-          headers,
-          'rate_limited',
-          refusal.message,
-          refusal.details,
-          requestId,
-        );
-      }
-      logger.error(
-        {
-          requestId,
-          policy: sessionLimit.name,
-          onStoreError: 'fail-closed',
-          err: errorSummary(rejection),
-        },
-        rateLimitStoreFailed.log,
-      );
-      return errorAnswer(
-        503,
-        headers,
-        'not_ready',
-        rateLimitStoreFailed.message,
-        undefined,
-        requestId,
-      );
-    }
-    try {
-      const result = await runView(deps, plan, request.watch, {
-        traceId: span.trace.traceId,
-        parentSpanId: span.trace.spanId,
-      });
-      const { json, etag } = viewBody(result);
-      const headers = frameHeaders(request, requestId);
-      headers['ratelimit-policy'] = sessionLimit.policy;
-      headers.ratelimit = rateLimitHeader(sessionLimit.name, remaining, resetSec);
-      headers.etag = etag;
-      headers['cache-control'] = 'no-cache';
-      if (deps.shuttingDown()) headers.connection = 'close';
-      const fresh = !etagMatches(header('if-none-match'), etag);
-      if (fresh) {
-        headers.vary = 'Accept-Encoding';
-        headers['content-type'] = 'application/json';
-      }
-      const status = fresh ? 200 : 304;
-      const body = fresh ? json : null;
-      // What app.ts's compress() on /api/views/* does to the route's response (no Content-Length
-      // yet, as Hono's string response has none: compress()'s threshold does not apply).
-      const encoding = compressionOf('GET', status, headers, header('accept-encoding'), fresh);
-      return { status, headers, body, encoding };
-    } catch (error) {
-      // The app's error handler: its log line through the request's logger, and its 500, which
-      // goes back out through compress() and the session limit's headers as the view would.
-      log.error({ err: unexpected(error) }, 'unhandled error');
-      const headers = frameHeaders(request, requestId);
-      headers['ratelimit-policy'] = sessionLimit.policy;
-      headers.ratelimit = rateLimitHeader(sessionLimit.name, remaining, resetSec);
-      const answer = errorAnswer(
-        500,
-        headers,
-        'internal',
-        unexpectedErrorMessage,
-        undefined,
-        requestId,
-      );
-      answer.encoding = compressionOf('GET', 500, headers, header('accept-encoding'), true);
-      return answer;
-    }
-  }
+    error: unknown,
+    rateLimit: string,
+  ): ViewGetAnswer => {
+    log.error({ err: unexpected(error) }, 'unhandled error');
+    const headers = frameHeaders(request, requestId);
+    headers['ratelimit-policy'] = sessionLimit.policy;
+    headers.ratelimit = rateLimit;
+    const answer = errorAnswer(
+      500,
+      headers,
+      'internal',
+      unexpectedErrorMessage,
+      undefined,
+      requestId,
+    );
+    answer.encoding = compressionOf('GET', 500, headers, request.header('accept-encoding'), true);
+    return answer;
+  };
 
   return {
     claim(method, target, header) {
@@ -263,12 +230,56 @@ export function createViewGet(deps: ViewGetDeps): ViewGet {
         return undefined;
       }
       if (principal === undefined) return undefined;
-      // From here on this path answers: the app would count the request again and run its view
-      // again. The span and the line end once, with whatever status it answers.
+      // From here on this path answers, whatever happens: the app would count the request again
+      // and run its view again. The span and the line end once, with the status it answers (500
+      // when even that fails: the listener then drops the connection).
       const path = `/api/views/${plan.name}`;
       let status = 500;
       try {
-        const answer = await counted(plan, request, requestId, span, line.log, principal);
+        let remaining: number;
+        let resetSec: number;
+        try {
+          const taken = await limiter.consume(principal.sessionId);
+          remaining = taken.remainingPoints;
+          resetSec = secondsUntil(taken.msBeforeNext, 0);
+        } catch (rejection) {
+          const refused = limitAnswer(request, requestId, rejection);
+          status = refused.status;
+          return refused;
+        }
+        let answer: ViewGetAnswer;
+        try {
+          const result = await runView(deps, plan, request.watch, {
+            traceId: span.trace.traceId,
+            parentSpanId: span.trace.spanId,
+          });
+          const { json, etag } = viewBody(result);
+          const headers = frameHeaders(request, requestId);
+          headers['ratelimit-policy'] = sessionLimit.policy;
+          headers.ratelimit = rateLimitHeader(sessionLimit.name, remaining, resetSec);
+          headers.etag = etag;
+          headers['cache-control'] = 'no-cache';
+          if (deps.shuttingDown()) headers.connection = 'close';
+          const fresh = !etagMatches(header('if-none-match'), etag);
+          if (fresh) {
+            headers.vary = 'Accept-Encoding';
+            headers['content-type'] = 'application/json';
+          }
+          const viewStatus = fresh ? 200 : 304;
+          // What app.ts's compress() on /api/views/* does to the route's response (no
+          // Content-Length yet, as Hono's string response has none: no threshold applies).
+          const encoding = compressionOf(
+            'GET',
+            viewStatus,
+            headers,
+            header('accept-encoding'),
+            fresh,
+          );
+          answer = { status: viewStatus, headers, body: fresh ? json : null, encoding };
+        } catch (error) {
+          const rateLimit = rateLimitHeader(sessionLimit.name, remaining, resetSec);
+          answer = failureAnswer(request, requestId, line.log, error, rateLimit);
+        }
         status = answer.status;
         return answer;
       } finally {
