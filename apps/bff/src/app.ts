@@ -434,6 +434,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
       limiter: sessionLimiter,
       name: 'session',
       policy: rateLimitPolicyHeader('session', security.limits.perSessionPerMinute, 60),
+      subject: 'for this session',
     },
     securityHeaders: (tls) => (tls ? securityHeaderLists.overTls : securityHeaderLists.plain),
     startServerSpan: telemetry.startServerSpan,

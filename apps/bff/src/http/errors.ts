@@ -29,16 +29,28 @@ export function errorResponse(
   message: string,
   details?: unknown,
 ): Response {
-  const body: ErrorBody = {
-    error: {
-      code,
-      message,
-      ...(details === undefined ? {} : { details }),
-      requestId: c.get('requestId') ?? 'unknown',
-    },
-  };
-  return c.json(body, status);
+  return c.json(errorBody(code, message, details, c.get('requestId') ?? 'unknown'), status);
 }
+
+/**
+ * The shared error shape, for paths that answer without a Hono context (views/view-get.ts): the
+ * same fields in the same order, so `JSON.stringify` gives the bytes `errorResponse` sends.
+ * @example JSON.stringify(errorBody('internal', unexpectedErrorMessage, undefined, requestId));
+ */
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details: unknown,
+  requestId: string,
+): ErrorBody {
+  return {
+    error: { code, message, ...(details === undefined ? {} : { details }), requestId },
+  };
+}
+
+/** What an unexpected error answers: nothing about the error, the request id to quote instead. */
+export const unexpectedErrorMessage =
+  'Something went wrong on our side; quote the request id when reporting it.';
 
 /** Turns zod issues into `{ path, message }` pairs a person can act on. */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
@@ -78,12 +90,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler<AppEnv> {
     const log =
       (c.get('log') as Logger | undefined) ?? logger.child({ requestId: c.get('requestId') });
     log.error({ err: { name: err.name, message: err.message } }, 'unhandled error');
-    return errorResponse(
-      c,
-      500,
-      'internal',
-      'Something went wrong on our side; quote the request id when reporting it.',
-    );
+    return errorResponse(c, 500, 'internal', unexpectedErrorMessage);
   };
 }
 

@@ -88,7 +88,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
     );
   }
   const { key, logger, onStoreError = 'fail-closed' } = options;
-  const subject = options.subject ? ` ${options.subject}` : '';
+  const refusalPolicy = { name, points, durationSec, subject: options.subject };
   const policy = rateLimitPolicyHeader(name, points, durationSec);
 
   const advertise = (c: Context<AppEnv>, remaining: number, resetSec: number) => {
@@ -109,28 +109,17 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
       resetSec = secondsUntil(res.msBeforeNext, 0);
     } catch (rejection) {
       if (isRefusal(rejection)) {
-        const retryAfterSec = secondsUntil(rejection.msBeforeNext, 1);
-        advertise(c, 0, retryAfterSec);
-        c.header('Retry-After', String(retryAfterSec));
-        return errorResponse(
-          c,
-          429,
-          'rate_limited',
-          `Too many requests${subject}; try again in ${retryAfterSec} s.`,
-          { policy: name, limit: points, windowSec: durationSec, retryAfterSec },
-        );
+        const refusal = rateLimitRefusal(refusalPolicy, rejection.msBeforeNext);
+        advertise(c, 0, refusal.retryAfterSec);
+        c.header('Retry-After', String(refusal.retryAfterSec));
+        return errorResponse(c, 429, 'rate_limited', refusal.message, refusal.details);
       }
       logger.error(
         { requestId: c.get('requestId'), policy: name, onStoreError, err: errorSummary(rejection) },
-        'rate limit store failed',
+        rateLimitStoreFailed.log,
       );
       if (onStoreError === 'fail-open') return next();
-      return errorResponse(
-        c,
-        503,
-        'not_ready',
-        'Request limits cannot be checked right now; try again in a few seconds.',
-      );
+      return errorResponse(c, 503, 'not_ready', rateLimitStoreFailed.message);
     }
 
     await next();
@@ -148,8 +137,42 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
   };
 }
 
+/**
+ * What a policy's 429 says: the seconds to wait (`Retry-After`, and `t` in `RateLimit`, beside
+ * `r=0`), the message and the details of the shared error shape. The middleware's refusal, also
+ * built without a Hono context by views/view-get.ts, which must answer as the middleware does.
+ * @example const { retryAfterSec, message, details } = rateLimitRefusal(policy, res.msBeforeNext);
+ */
+export function rateLimitRefusal(
+  policy: { name: string; points: number; durationSec: number; subject?: string | undefined },
+  msBeforeNext: number,
+): {
+  retryAfterSec: number;
+  message: string;
+  details: { policy: string; limit: number; windowSec: number; retryAfterSec: number };
+} {
+  const retryAfterSec = secondsUntil(msBeforeNext, 1);
+  const subject = policy.subject ? ` ${policy.subject}` : '';
+  return {
+    retryAfterSec,
+    message: `Too many requests${subject}; try again in ${retryAfterSec} s.`,
+    details: {
+      policy: policy.name,
+      limit: policy.points,
+      windowSec: policy.durationSec,
+      retryAfterSec,
+    },
+  };
+}
+
+/** A failing store's 503 message and log line (the middleware's, and views/view-get.ts's). */
+export const rateLimitStoreFailed = {
+  message: 'Request limits cannot be checked right now; try again in a few seconds.',
+  log: 'rate limit store failed',
+} as const;
+
 /** rate-limiter-flexible rejects with its result (not an Error) when no points are left. */
-function isRefusal(rejection: unknown): rejection is Refusal {
+export function isRefusal(rejection: unknown): rejection is Refusal {
   return (
     typeof rejection === 'object' &&
     rejection !== null &&
@@ -173,7 +196,8 @@ export function secondsUntil(ms: number, atLeast: number): number {
   return Math.max(atLeast, Math.ceil(ms / 1000));
 }
 
-function errorSummary(error: unknown): { name: string; message: string } {
+/** An error's name and message for a log line: no stack, no data it may carry. */
+export function errorSummary(error: unknown): { name: string; message: string } {
   return error instanceof Error
     ? { name: error.name, message: error.message }
     : { name: typeof error, message: String(error) };
