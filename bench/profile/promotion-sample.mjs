@@ -2,11 +2,12 @@
 // (promoted, then garbage: what makes old space grow between full GCs). Loaded into a server with
 // `--expose-gc --import ./profile/promotion-sample.mjs`. SIGWINCH starts V8's sampling heap
 // profiler, keeping the samples of objects a full GC collects (those a scavenge collects are
-// dropped as usual); SIGHUP runs two young-generation GCs and two full GCs and takes the profile: what was allocated since and
-// is either live or was promoted and then died (promoted.heapprofile). It then samples again, the
-// usual way, for the same time, and takes that profile after two full GCs: what was allocated in
-// that time and is live (live.heapprofile; the difference is the promoted garbage). Both go to
-// PROMOTION_SAMPLE_DIR (default /tmp/promotion-sample); then `promotion-sample done` on stdout.
+// dropped as usual). SIGHUP runs two young-generation GCs, then two full GCs, and takes the
+// profile: what was allocated since, and is either live or was promoted and then died
+// (promoted.heapprofile). It then samples again the usual way for as long, and takes that profile
+// after two full GCs: what was allocated in that time and is live (live.heapprofile). The
+// difference is the promoted garbage (promotion-report.ts). Both go to PROMOTION_SAMPLE_DIR
+// (default /tmp/promotion-sample); then `promotion-sample done` on stdout.
 /* global process, gc, performance, setTimeout */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
