@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { IntegrationSchema, type IntegrationConfig } from '@switchboard/shared/catalog';
+import { interceptors } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config';
 import { isEgressRefusal } from '../../upstreams/egress-guard';
 import type { HttpTransport, TransportRequest } from '../../upstreams/http-transport';
 import type { Resolver } from './guarded-lookup';
-import { createUndiciTransport } from './undici-transport';
+import { createUndiciTransport, requestsWatching } from './undici-transport';
 import { spkiSha256 } from './upstream-tls';
 import { catchUpstreamError } from '../../resilience/catch-upstream-error';
 
@@ -398,6 +399,68 @@ describe('createUndiciTransport: responses', () => {
           signal: controller.signal,
         }),
       ).rejects.toBe(reason);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('createUndiciTransport: releasing the signal', () => {
+  // A request watches its caller's signal (one listener per signal, a set of the requests in
+  // flight on it) until it ends. One left in the set after it ended would be kept, with its
+  // promise's callbacks, for as long as the signal lives.
+  it('stops watching the signal however the request ends', async () => {
+    const undici = createUndiciTransport();
+    const { transport } = undici;
+    // A port nothing listens on any more.
+    const gone = createHttpServer();
+    const closed = await listen(gone);
+    await close(gone);
+    try {
+      const signal = new AbortController().signal;
+      const at = (path: string) => `http://127.0.0.1:${httpPort}${path}`;
+      // Success, and a request still in flight counts.
+      const inFlight = get(transport, undefined, at('/plain'), { signal });
+      expect(requestsWatching(signal)).toBe(1);
+      expect((await inFlight).status).toBe(200);
+      expect(requestsWatching(signal)).toBe(0);
+      // Bad input, which undici's own dispatcher reports through the handler at once.
+      await expect(
+        get(transport, undefined, at('/plain'), { signal, headers: { 'x-bad': 'a\r\nb' } }),
+      ).rejects.toThrow(/invalid x-bad header/);
+      expect(requestsWatching(signal)).toBe(0);
+      // An error later (nothing listens on the port).
+      await expect(
+        get(transport, undefined, `http://127.0.0.1:${closed}/`, { signal }),
+      ).rejects.toThrow();
+      expect(requestsWatching(signal)).toBe(0);
+      // Aborted while the body arrives.
+      const controller = new AbortController();
+      const slow = get(transport, undefined, at('/slow-body'), { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('the caller left')), 50);
+      await expect(slow).rejects.toThrow('the caller left');
+      expect(requestsWatching(controller.signal)).toBe(0);
+    } finally {
+      await undici.close();
+    }
+  });
+
+  it('stops watching the signal when a composed dispatcher throws from dispatch itself', async () => {
+    // undici's DNS interceptor parses the request's origin before dispatching, synchronously: a
+    // URL without an origin (file:, data:) makes `dispatch` throw instead of calling `onError`.
+    const { transport, close } = createUndiciTransport({ interceptors: [interceptors.dns()] });
+    try {
+      const signal = new AbortController().signal;
+      await expect(get(transport, undefined, 'file:///etc/hostname', { signal })).rejects.toThrow(
+        TypeError,
+      );
+      expect(requestsWatching(signal)).toBe(0);
+      // The composed pool still carries requests (an IP literal skips the lookup).
+      const done = await get(transport, undefined, `http://127.0.0.1:${httpPort}/plain`, {
+        signal,
+      });
+      expect(done.status).toBe(200);
+      expect(requestsWatching(signal)).toBe(0);
     } finally {
       await close();
     }

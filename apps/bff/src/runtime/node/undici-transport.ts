@@ -32,6 +32,12 @@ export interface UndiciTransportOptions {
   resolve?: Resolver;
   /** Largest decompressed body accepted; a bigger one (a zip bomb, say) fails as `parse`. */
   maxBodyBytes?: number;
+  /**
+   * undici interceptors every pool is composed with (`interceptors.dns()`, say); none by default.
+   * A composed dispatcher can throw from `dispatch` itself, where a plain one reports the error
+   * through the handler: the transport releases the request either way.
+   */
+  interceptors?: Dispatcher.DispatcherComposeInterceptor[];
 }
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -55,7 +61,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     agents.push(agent);
     // A plain agent: undici's decompress interceptor wraps every response's handler (a large
     // share of a call's CPU), though most answers are not encoded. Encoded ones are decoded below.
-    return agent;
+    return options.interceptors?.length ? agent.compose(options.interceptors) : agent;
   };
 
   const integrations = options.integrations;
@@ -107,10 +113,17 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
     // read in place, and the whole body.
     const answer = await new Promise<Collected>((resolve, reject) => {
       const collector = new BodyCollector(resolve, reject, signal, maxBodyBytes);
-      dispatcher.dispatch(
-        { origin, path, method, headers: outHeaders, body: body ?? null },
-        collector,
-      );
+      try {
+        dispatcher.dispatch(
+          { origin, path, method, headers: outHeaders, body: body ?? null },
+          collector,
+        );
+      } catch (err) {
+        // undici's own dispatchers hand bad input to `onError`, but `dispatch` may throw (a
+        // composed interceptor does): the collector must stop watching the signal here too, or
+        // it stays in the signal's set for as long as the signal lives.
+        collector.onError(err instanceof Error ? err : new Error(String(err)));
+      }
     });
     const { status, raw } = answer;
     const encoding = headerIn(raw, 'content-encoding');
@@ -287,6 +300,11 @@ class BodyCollector implements Dispatcher.DispatchHandler {
  * requests in flight.
  */
 const watchers = new WeakMap<AbortSignal, Set<BodyCollector>>();
+
+/** How many requests in flight watch `signal` (0 once each has ended, however it ended). */
+export function requestsWatching(signal: AbortSignal): number {
+  return watchers.get(signal)?.size ?? 0;
+}
 function watchersOf(signal: AbortSignal): Set<BodyCollector> {
   let set = watchers.get(signal);
   if (set === undefined) {
