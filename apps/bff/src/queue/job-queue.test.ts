@@ -314,8 +314,10 @@ describe('workers and drain', () => {
   it('drain gives up after its bound and leaves the job to its lease', async () => {
     const { queue, clock } = setup();
     let aborted = false;
+    let ownSignal: PropertyDescriptor | undefined;
     const started = new Promise<void>((resolveStarted) => {
       queue.handle('t', async (_job, ctx) => {
+        ownSignal = Object.getOwnPropertyDescriptor(ctx, 'signal');
         resolveStarted();
         await new Promise<void>((r) =>
           ctx.signal.addEventListener('abort', () => {
@@ -332,6 +334,8 @@ describe('workers and drain', () => {
     await clock.advance(5_000);
     expect(await drained).toEqual({ abandoned: 1 });
     expect(aborted).toBe(true);
+    // Read through the context's class, not an accessor of its own on each job's (decision 039).
+    expect(ownSignal).toBeUndefined();
     expect((await queue.get(id))?.status).not.toBe('dead');
   });
 });

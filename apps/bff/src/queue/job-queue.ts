@@ -10,6 +10,7 @@ import {
   isJobFailure,
   type BackoffPolicy,
   type EnqueueOptions,
+  type JobContext,
   type JobHandler,
   type JobSettled,
   type JobSuccess,
@@ -60,6 +61,22 @@ const signalOf = (lease: Lease): AbortSignal => {
   }
   return lease.controller.signal;
 };
+
+/**
+ * What a handler is given per job. A class, not a literal with `get signal()`: V8 promotes what a
+ * per-object accessor closes over (decision 039), so each job's lease would outlive the scavenge.
+ */
+class AttemptContext implements JobContext {
+  constructor(
+    readonly attempt: number,
+    private readonly lease: Lease,
+  ) {}
+
+  /** Made on first read: most handlers never read it, and an AbortController is not free. */
+  get signal(): AbortSignal {
+    return signalOf(this.lease);
+  }
+}
 
 /** The attempt a settle records: its key order is the order stored in the history. */
 const attemptOf = (
@@ -223,12 +240,7 @@ export function createJobQueue(options: JobQueueOptions): Queue {
       try {
         let success: JobSuccess | void;
         try {
-          success = await worker.handler(job, {
-            attempt: attemptNo,
-            get signal() {
-              return signalOf(lease);
-            },
-          });
+          success = await worker.handler(job, new AttemptContext(attemptNo, lease));
         } finally {
           leases.delete(lease);
           free(worker, lease);
