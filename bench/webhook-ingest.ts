@@ -56,6 +56,13 @@ export async function webhookIngestBenchmark(): Promise<void> {
     [secret],
     serverCore,
   );
+  // The least a durable ingest can do here (servers/webhook-bare-durable.ts): HMAC, an in-memory
+  // dedupe, a group-committed append + fdatasync, node:http. Not a target: where the floor is.
+  const bare = await startChild<{ url: string }>(
+    '../servers/webhook-bare-durable.ts',
+    [secret],
+    serverCore,
+  );
   const load = await startInteractive<{ ready: boolean }>(
     '../clients/webhook-load.ts',
     [secret],
@@ -68,10 +75,10 @@ export async function webhookIngestBenchmark(): Promise<void> {
         serverCore,
       )
     : undefined;
-  const targets = { bff, ingest, reference, ...(baseline && { baseline }) };
-  type Name = 'bff' | 'ingest' | 'reference' | 'baseline';
+  const targets = { bff, ingest, reference, bare, ...(baseline && { baseline }) };
+  type Name = 'bff' | 'ingest' | 'reference' | 'bare' | 'baseline';
   const names = (
-    ['bff', 'ingest', 'reference', ...(baseline ? ['baseline' as const] : [])] as Name[]
+    ['bff', 'ingest', 'reference', 'bare', ...(baseline ? ['baseline' as const] : [])] as Name[]
   ).filter((name) => only === undefined || only.includes(name));
   const results: Record<
     Name,
@@ -80,6 +87,7 @@ export async function webhookIngestBenchmark(): Promise<void> {
     bff: [],
     ingest: [],
     reference: [],
+    bare: [],
     baseline: [],
   };
   const runOn = async (name: Name, ms: number) => {
@@ -148,6 +156,15 @@ export async function webhookIngestBenchmark(): Promise<void> {
     console.log(
       `  bff (processing running) / reference throughput: ${spread(bffRatios, 2)}x (target >= 0.7) ${verdict(bffRatios)}; server CPU per request ${spread(cpuOfReference('bff'), 2)}x`,
     );
+    if (results.bare.length > 0)
+      console.log(
+        `  bare durable ingest (HMAC + dedupe + append, fdatasync) / reference throughput: ${spread(ofReference('bare'), 2)}x; server CPU per request ${spread(cpuOfReference('bare'), 2)}x; ingest / bare throughput ${spread(
+          results.ingest.map(
+            (b, i) => b.summary.throughput / (results.bare[i]?.summary.throughput ?? NaN),
+          ),
+          2,
+        )}x`,
+      );
     if (baseline) {
       console.log(
         `  baseline (${baselineTree}) / reference throughput: ${spread(ofReference('baseline'), 2)}x; bff / baseline: ${spread(
@@ -163,6 +180,6 @@ export async function webhookIngestBenchmark(): Promise<void> {
     }
   } finally {
     await load.stop();
-    await Promise.all([bff.stop(), ingest.stop(), reference.stop(), baseline?.stop()]);
+    await Promise.all([bff.stop(), ingest.stop(), reference.stop(), bare.stop(), baseline?.stop()]);
   }
 }
