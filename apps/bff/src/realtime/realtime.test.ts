@@ -16,9 +16,22 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../config/config';
+import { fastHasher } from '../auth/test-auth';
 import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger, type Logger } from '../http/logger';
 import { startServer, type RunningServer } from '../runtime/node/server';
+
+/**
+ * A server for these tests. Signing in hashes four passwords: at the production cost (32 MiB each)
+ * that alone outlasts a 10 s hook on a loaded 2-core machine, so tests hash cheaply.
+ */
+function startTestServer(
+  env: Record<string, string> = {},
+  logger: Logger = silentLogger,
+  options: Omit<NonNullable<Parameters<typeof startServer>[2]>, 'passwords'> = {},
+): Promise<RunningServer> {
+  return startServer(loadConfig(testEnv(env)), logger, { ...options, passwords: fastHasher() });
+}
 
 /** Cookie and Origin of a signed-in operator, per server port: streams need a session. */
 const sessionHeaders = new Map<string, Record<string, string>>();
@@ -373,7 +386,7 @@ function running(): RunningServer {
 const baseUrl = () => `http://127.0.0.1:${running().port}`;
 
 beforeAll(async () => {
-  server = await signInTo(await startServer(loadConfig(testEnv()), silentLogger));
+  server = await signInTo(await startTestServer());
 });
 
 afterAll(async () => {
@@ -687,7 +700,7 @@ describe('heartbeats (SSE)', () => {
 
   beforeAll(async () => {
     own = await signInTo(
-      await startServer(loadConfig(testEnv()), silentLogger, {
+      await startTestServer({}, silentLogger, {
         realtime: { sseHeartbeatMs: heartbeatMs },
       }),
     );
@@ -734,7 +747,7 @@ describe('heartbeats and slow clients (WebSocket)', () => {
 
   beforeAll(async () => {
     own = await signInTo(
-      await startServer(loadConfig(testEnv()), silentLogger, {
+      await startTestServer({}, silentLogger, {
         realtime: { wsHeartbeatMs: heartbeatMs },
       }),
     );
@@ -809,7 +822,7 @@ describe('heartbeats and slow clients (WebSocket)', () => {
   it('conflates a client that stops reading without slowing one that keeps up', async () => {
     // The default heartbeat (15 s): a client that stops reading answers no pings either.
     const flowServer = await signInTo(
-      await startServer(loadConfig(testEnv()), silentLogger, {
+      await startTestServer({}, silentLogger, {
         realtime: {
           flow: {
             softBytes: 64 * 1024,
@@ -880,7 +893,7 @@ describe('heartbeats and slow clients (WebSocket)', () => {
 
   it('drops a client that stays stuck past the hard limit (it reconnects and resumes)', async () => {
     const own2 = await signInTo(
-      await startServer(loadConfig(testEnv()), silentLogger, {
+      await startTestServer({}, silentLogger, {
         realtime: {
           flow: {
             softBytes: 16 * 1024,
@@ -925,10 +938,7 @@ describe('health and shutdown', () => {
 
   it('turns not ready on shutdown, closes WebSockets with 1001 and ends SSE streams', async () => {
     const { logger, warnings } = createRecordingLogger();
-    const own = await startServer(
-      loadConfig(testEnv({ SWITCHBOARD_SHUTDOWN_GRACE_MS: '8000' })),
-      logger,
-    );
+    const own = await startTestServer({ SWITCHBOARD_SHUTDOWN_GRACE_MS: '8000' }, logger);
     await signInTo(own);
     let closing: Promise<void> | undefined;
     try {
@@ -971,10 +981,7 @@ describe('health and shutdown', () => {
   // open until the grace period: the stream is ended at once and the connection closed.
   it('ends streams that reconnect during shutdown, so close() needs no grace period', async () => {
     const { logger, warnings } = createRecordingLogger();
-    const own = await startServer(
-      loadConfig(testEnv({ SWITCHBOARD_SHUTDOWN_GRACE_MS: '500' })),
-      logger,
-    );
+    const own = await startTestServer({ SWITCHBOARD_SHUTDOWN_GRACE_MS: '500' }, logger);
     await signInTo(own);
     // One kept-alive socket, as a browser's EventSource reuses its connection when it reconnects.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
