@@ -4,6 +4,7 @@ import { ReadinessSchema } from '@switchboard/shared/health';
 import {
   formatResumePoint,
   ServerMessageSchema,
+  type FlowRunMessage,
   type HelloMessage,
   type SampleMessage,
   SequencedMessageSchema,
@@ -359,6 +360,31 @@ function bulkSample(at: number, size: number): Omit<SampleMessage, 'seq'> {
 /** A hub subscriber that is a stream's outlet (flow control), whose status the test can read. */
 const isOutlet = (subscriber: Subscriber): subscriber is Outlet =>
   'status' in subscriber && typeof subscriber.status === 'function';
+
+/**
+ * A flow run on the `flows` topic whose input is `bytes` characters: as many bytes as a sample of
+ * hundreds of rows, for a fraction of the parsing and validating (a string, not objects). The
+ * flow-control tests need megabytes on the wire to fill loopback's socket buffers; with samples
+ * most of their time went to validating rows, which a loaded machine could not do in time.
+ */
+function bulkRun(at: number, bytes: number): Omit<FlowRunMessage, 'seq'> {
+  return {
+    type: 'flow.run',
+    topic: 'flows',
+    at,
+    run: {
+      id: `run-${at}`,
+      flow: 'bulk',
+      idempotencyKey: `run-${at}`,
+      status: 'running',
+      input: 'x'.repeat(bytes),
+      steps: [],
+      failedStep: null,
+      createdAt: at,
+      updatedAt: at,
+    },
+  };
+}
 
 /** Waits until `condition` holds, polling; fails after `ms`. */
 async function eventually(condition: () => boolean, ms: number, what: string): Promise<void> {
@@ -887,8 +913,8 @@ describe('heartbeats and slow clients (WebSocket)', () => {
     // Merged at least once, and lagging for long enough that a periodic status is due too.
     const conflating = () =>
       outlets.some((o) => o.status().merged > 0 && o.status().lagMs >= 2 * statusMs);
-    const fast = await openWs(flowServer.port, '/api/ws?topics=integrations');
-    const slow = await openWs(flowServer.port, '/api/ws?topics=integrations');
+    const fast = await openWs(flowServer.port, '/api/ws?topics=flows');
+    const slow = await openWs(flowServer.port, '/api/ws?topics=flows');
     try {
       asHello(await fast.nextMessage());
       asHello(await slow.nextMessage());
@@ -901,7 +927,7 @@ describe('heartbeats and slow clients (WebSocket)', () => {
       // ~40 KB each. The fast client takes each one before the next is sent, as a client that
       // keeps up would.
       const publishOne = async () => {
-        const seq = hub.publish(bulkSample(published.length, 600)).seq;
+        const seq = hub.publish(bulkRun(published.length, 40_000)).seq;
         published.push(seq);
         while ((fastSeqs.at(-1) ?? 0) < seq) {
           const received = await fast.nextMessage();
@@ -968,13 +994,13 @@ describe('heartbeats and slow clients (WebSocket)', () => {
     );
     try {
       const { hub } = own2.switchboard;
-      const slow = await openWs(own2.port, '/api/ws?topics=integrations');
+      const slow = await openWs(own2.port, '/api/ws?topics=flows');
       asHello(await slow.nextMessage());
       const slowSocket = (slow.socket as unknown as { _socket: Socket })._socket;
       slowSocket.pause();
       const subscribers = hub.size;
       for (let i = 0; i < 300 && hub.size === subscribers; i++) {
-        hub.publish(bulkSample(i, 600));
+        hub.publish(bulkRun(i, 40_000));
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
       await eventually(() => hub.size < subscribers, 5_000, 'the stuck client to be dropped');
