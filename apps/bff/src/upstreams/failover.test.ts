@@ -1,10 +1,16 @@
 // Failover over real HTTP: email.send falls back to email-backup.send while email fails or is
 // isolated, and comes back to email once it recovers; side-effect counters show who sent what.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createManualClock } from '../resilience/clock';
 import { sandboxCatalogConfig } from '../sandbox/providers';
-import { policies, startHarness, transitionTo, waitFor, type Harness } from './sandbox-harness';
+import { policies, startHarness, transitionTo, type Harness } from './sandbox-harness';
 
 let harness: Harness | undefined;
+/**
+ * The app's clock: the breaker's open wait ends when the test advances it, never because a loaded
+ * machine took two seconds between two lines of the test.
+ */
+const clock = createManualClock();
 
 function h(): Harness {
   if (!harness) throw new Error('the harness is not running: beforeAll did not complete');
@@ -12,37 +18,56 @@ function h(): Harness {
 }
 
 let sent = 0;
-/** email.send with a fresh message each time. */
-function send() {
+/** email.send (or another email operation) with a fresh message each time. */
+function send(operation = 'send') {
   sent += 1;
   return h().call({
     integration: 'email',
-    operation: 'send',
+    operation,
     body: { to: `reader${sent}@example.com`, subject: `Message ${sent}` },
   });
 }
 
+/** The breaker's wait before it probes; time passes only through `clock.advance`. */
+const halfOpenAfterMs = 2_000;
+/** The attempt timeout of `send-impatient`, the one operation whose timeout a test exercises. */
+const impatientMs = 300;
+
 beforeAll(async () => {
-  harness = await startHarness((urls) => {
-    const sandbox = sandboxCatalogConfig(urls);
-    const { email, 'email-backup': backup } = sandbox.integrations;
-    if (!email || !backup) throw new Error('the sandbox catalog lost its email integrations');
-    // One attempt per call, a 300 ms timeout, and a breaker that opens after 3 failures and
-    // probes after 2 s: long enough that a loaded CI machine still makes its "while open" call
-    // inside the open window, short enough to wait for the probe.
-    const fast = policies({
-      timeout: { totalMs: 300 },
-      breaker: { threshold: 3, halfOpenAfterMs: 2000 },
-    });
-    return {
-      ...sandbox,
-      integrations: {
-        ...sandbox.integrations,
-        email: { ...email, policies: fast },
-        'email-backup': { ...backup, policies: fast },
-      },
-    };
-  });
+  harness = await startHarness(
+    (urls) => {
+      const sandbox = sandboxCatalogConfig(urls);
+      const { email, 'email-backup': backup } = sandbox.integrations;
+      const send = email?.operations['send'];
+      if (!email || !backup || !send)
+        throw new Error('the sandbox catalog lost its email integrations');
+      // One attempt per call and a breaker that opens after 3 failures. The attempt timeout is
+      // real time (a timer in the engine), so where a test does not exercise it, it is as long as
+      // the harness's own 5 s safety deadline: a 503 or a 202 that a loaded machine takes more than
+      // a few hundred ms to carry must not turn into a timeout, which changes the outcome.
+      const patient = policies({
+        timeout: { connectMs: 5_000, totalMs: 5_000 },
+        breaker: { threshold: 3, halfOpenAfterMs },
+      });
+      return {
+        ...sandbox,
+        integrations: {
+          ...sandbox.integrations,
+          email: {
+            ...email,
+            policies: patient,
+            operations: {
+              ...email.operations,
+              // `send` with a short timeout, for the test that needs one to run out.
+              'send-impatient': { ...send, policies: { timeout: { totalMs: impatientMs } } },
+            },
+          },
+          'email-backup': { ...backup, policies: patient },
+        },
+      };
+    },
+    { clock },
+  );
 });
 
 afterEach(async () => {
@@ -87,19 +112,25 @@ describe('failover from email to email-backup', () => {
     expect(await h().requests('email')).toBe(emailRequests);
     expect((await h().effects('email-backup')).total).toBe(4);
 
+    // Still open just before the wait ends: the primary is still not tried.
+    await clock.advance(halfOpenAfterMs - 1);
+    expect((await h().integration('email')).breaker.state).toBe('open');
+    expect(await send()).toMatchObject({
+      provider: 'email-backup',
+      degraded: { reason: { kind: 'breaker_open' } },
+    });
+    expect(await h().requests('email')).toBe(emailRequests);
+
     // Recovered: after the open wait the next call is email's probe, which succeeds.
     await h().setFaults('email', { failureRate: 0 });
-    await waitFor(
-      async () => (await h().integration('email')).breaker.state === 'half-open' || undefined,
-      'the email breaker to half-open',
-      10_000,
-    );
+    await clock.advance(1);
+    expect((await h().integration('email')).breaker.state).toBe('half-open');
     const back = await send();
     expect(back).toMatchObject({ ok: true, provider: 'email', attempts: 1 });
     expect(back.ok && back.degraded).toBeUndefined();
     await events.next(transitionTo('email', 'closed', 'probes_succeeded'));
     expect((await h().effects('email')).total).toBe(1);
-    expect((await h().effects('email-backup')).total).toBe(4);
+    expect((await h().effects('email-backup')).total).toBe(5);
   });
 
   it('fails over while an operator holds email open, and returns after release', async () => {
@@ -163,10 +194,11 @@ describe('failover from email to email-backup', () => {
   // A non-idempotent call whose primary may have acted (a timeout, a lost answer) must not be sent
   // again to the backup: keys are per provider, so the message would go out twice.
   it('does not send a message twice: no failover after a timeout in which email may have acted', async () => {
-    // email queues the message, then trickles its answer out for longer than the 300 ms timeout.
-    await h().setFaults('email', { slowBodyMs: 2_000, latencyMs: 0, jitterMs: 0 });
+    // email queues the message, then trickles its answer out for far longer than the attempt
+    // timeout: however slowly this machine runs, the timeout ends the attempt first.
+    await h().setFaults('email', { slowBodyMs: 60_000, latencyMs: 0, jitterMs: 0 });
 
-    const outcome = await send();
+    const outcome = await send('send-impatient');
 
     expect(outcome).toMatchObject({ ok: false, error: { kind: 'timeout' } });
     expect((await h().effects('email')).total).toBe(1);

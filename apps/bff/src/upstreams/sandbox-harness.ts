@@ -25,8 +25,10 @@ import {
   type ViewResult,
 } from '@switchboard/shared/upstreams';
 import { loadConfig } from '../config/config';
+import { fastHasher } from '../auth/test-auth';
 import { signIn, testEnv, type TestClient } from '../auth/test-session';
 import { silentLogger } from '../http/logger';
+import type { Clock } from '../resilience/clock';
 import { startServer, type RunningServer } from '../runtime/node/server';
 import type { RunningSandbox } from '../runtime/node/sandbox-servers';
 import type { CallOutcome, CallRequest } from './call-types';
@@ -202,8 +204,17 @@ async function json(response: Response, what: string): Promise<unknown> {
  */
 export async function startHarness(
   catalog: (baseUrls: ReadonlyMap<string, string>) => CatalogInput,
+  options: {
+    /** The app's clock: a manual one makes breaker waits and cache ages move only when told. */
+    clock?: Clock;
+  } = {},
 ): Promise<Harness> {
-  const server = await startServer(loadConfig(testEnv()), silentLogger, { catalog });
+  const server = await startServer(loadConfig(testEnv()), silentLogger, {
+    catalog,
+    ...(options.clock && { clock: options.clock }),
+    // Signing in hashes four passwords: at the production cost, seconds on a loaded machine.
+    passwords: fastHasher(),
+  });
   const sandbox = server.sandbox;
   if (!sandbox) {
     await server.close();

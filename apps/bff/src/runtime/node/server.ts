@@ -17,7 +17,8 @@ import { createOidcClient, type OidcClient } from '../../auth/oidc/oidc-client';
 import type { RealtimeTuning } from '../../realtime/realtime.routes';
 import { collectSecretRefs, createSecretStore, type SecretStore } from '../../config/secrets';
 import type { Logger } from '../../http/logger';
-import { systemClock } from '../../resilience/clock';
+import type { PasswordHasher } from '../../auth/passwords';
+import { systemClock, type Clock } from '../../resilience/clock';
 import { sandboxCatalogConfig } from '../../sandbox/providers';
 import { sandboxSecretNames, type SandboxSecrets } from '../../sandbox/provider-auth';
 import { createAuthenticator } from '../../upstreams/auth';
@@ -153,6 +154,17 @@ export async function startServer(
     sandboxAuth?: boolean;
     /** Tests: shorter heartbeats and smaller slow-client limits for the live streams. */
     realtime?: Partial<RealtimeTuning>;
+    /**
+     * Tests: a cheaper password hash (`fastHasher()` in auth/test-auth.ts). Each test server hashes
+     * or verifies four passwords to sign in; at the production cost (32 MiB each) that alone takes
+     * over 10 s on a loaded 2-core machine.
+     */
+    passwords?: PasswordHasher;
+    /**
+     * Tests: the app's clock (`createManualClock()`), so breaker waits and other policy time move
+     * only when the test says, not with how fast a loaded machine runs.
+     */
+    clock?: Clock;
   } = {},
 ): Promise<RunningServer> {
   // Read and check the catalog before anything listens, so a bad file stops start-up cleanly.
@@ -210,7 +222,7 @@ export async function startServer(
   startWalCheckpointer(db, { intervalMs: 1_000, boundPages: 8_000 });
   const auth = await createAuthServices({
     store: createSqliteAuthStore(db),
-    passwords: createScryptHasher(),
+    passwords: options.passwords ?? createScryptHasher(),
     now: Date.now,
     policy: config.sessions,
     ...(oidc && { refreshProviderTokens: createProviderTokenRefresher(oidc, Date.now) }),
@@ -324,7 +336,7 @@ export async function startServer(
     watchClient,
     ...(options.realtime && { realtime: options.realtime }),
     logger,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     ...(sandbox
       ? {
           sandbox: { controls: sandbox.sandbox, trafficPerSecond: config.sandbox.trafficPerSecond },
