@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { loadConfig } from '../config/config';
 import { signIn, testEnv } from '../auth/test-session';
 import type { Logger } from '../http/logger';
+import { createManualClock } from '../resilience/clock';
 import { startServer, type RunningServer } from '../runtime/node/server';
 import { parsePrometheusText } from '../telemetry/prometheus-text';
 import type { CallRequest } from '../upstreams/call-types';
@@ -161,7 +162,11 @@ function content(raw: Raw): unknown {
 }
 
 beforeAll(async () => {
-  server = await startServer(loadConfig(testEnv()), recordingLogger());
+  // Policy time stands still (a manual clock): the summaries' 1 s cache then serves the lean and
+  // the app's request the same data however slowly a loaded machine runs the pair.
+  server = await startServer(loadConfig(testEnv()), recordingLogger(), {
+    clock: createManualClock(),
+  });
   const api = await signIn(running().url, 'viewer');
   cookie = api.headers().cookie ?? '';
   origin = api.headers().origin ?? '';
