@@ -132,22 +132,27 @@ export interface LiveStream {
   hold(): () => void;
 }
 
+// Timers on `globalThis` and listeners removed from the very objects they were added to: a stream
+// lingers (`lingerMs`) after its page unmounted, and its last timer must not depend on a `window`
+// global still being there when it fires (component tests tear the DOM down under it).
 const browserPlatform = (): StreamPlatform => ({
   createWebSocket: (url) => new WebSocket(url),
   createEventSource: (url) => new EventSource(url),
-  setTimeout: (fn, ms) => window.setTimeout(fn, ms),
-  clearTimeout: (handle) => window.clearTimeout(handle as number),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as number),
   random: Math.random,
   now: Date.now,
   onRetryHint(listener) {
+    const page = window;
+    const doc = document;
     const onVisible = () => {
-      if (document.visibilityState === 'visible') listener();
+      if (doc.visibilityState === 'visible') listener();
     };
-    window.addEventListener('online', listener);
-    document.addEventListener('visibilitychange', onVisible);
+    page.addEventListener('online', listener);
+    doc.addEventListener('visibilitychange', onVisible);
     return () => {
-      window.removeEventListener('online', listener);
-      document.removeEventListener('visibilitychange', onVisible);
+      page.removeEventListener('online', listener);
+      doc.removeEventListener('visibilitychange', onVisible);
     };
   },
 });
