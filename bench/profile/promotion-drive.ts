@@ -2,31 +2,22 @@
 // site, what its requests promote to old space and then drop (promotion-sample.mjs; report with
 // promotion-report.ts). `npx tsx profile/promotion-drive.ts view 3000 4` (path, rate/s, sampled
 // seconds, after a 2 s warm-up; the samples start 0.5 s into a run of twice that length plus 1 s).
-import { request } from 'undici';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import {
+  breakerOpenPath,
+  forceUsersBreakerOpen,
+  spawnBreakerOpenServer,
+} from '../lib/breaker-open-process';
 import { pinSelf } from '../lib/fan-out-stack';
 import { openLoop } from '../lib/load';
-import { sessionHeaders, useSession } from '../lib/session';
 
 const [path = 'view', rate = '3000', seconds = '4'] = process.argv.slice(2);
-const child = spawn(
-  'taskset',
-  [
-    '-c',
-    '1',
-    process.execPath,
-    '--expose-gc',
-    '--import',
-    './profile/promotion-sample.mjs',
-    '--import',
-    'tsx',
-    'servers/breaker-open.ts',
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const lines = createInterface({ input: child.stdout });
+const target = breakerOpenPath(path);
+const { child, lines } = spawnBreakerOpenServer([
+  '--expose-gc',
+  '--import',
+  './profile/promotion-sample.mjs',
+]);
 let info: { bff: string; cookie: string } | undefined;
 let onInfo = (_: { bff: string; cookie: string }) => {};
 let onDone = () => {};
@@ -38,14 +29,8 @@ lines.on('line', (line) => {
 });
 const { bff, cookie } = await new Promise<{ bff: string; cookie: string }>((r) => (onInfo = r));
 const unpin = pinSelf(0);
-useSession(bff, cookie);
-const forced = await request(`${bff}/api/integrations/users/breaker`, {
-  method: 'POST',
-  headers: { ...sessionHeaders(bff), 'content-type': 'application/json' },
-  body: JSON.stringify({ action: 'force-open' }),
-});
-await forced.body.dump();
-const url = `${bff}${{ view: '/api/views/users', healthz: '/healthz', constant: '/api/views/-/constant' }[path]}`;
+await forceUsersBreakerOpen(bff, cookie);
+const url = `${bff}${target}`;
 const ratePerSecond = Number(rate);
 await openLoop(url, { ratePerSecond, durationMs: 2000 });
 const sampled = Number(seconds) * 1000;

@@ -6,33 +6,24 @@
 // `npx tsx profile/view-retention.ts view 3000 20 40 10` (path, rate/s, first and second stretch in
 // s, idle s). GC_PROBE_SNAPSHOT_DIR=dir also writes a heap snapshot at each probe, for
 // `npx tsx -e "…diffSnapshots(a, b, n)"` from heap-summary.ts. BENCH_NODE_ARGS adds server flags.
-import { request } from 'undici';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import {
+  breakerOpenPath,
+  forceUsersBreakerOpen,
+  spawnBreakerOpenServer,
+} from '../lib/breaker-open-process';
 import { pinSelf } from '../lib/fan-out-stack';
 import { openLoop } from '../lib/load';
-import { sessionHeaders, useSession } from '../lib/session';
 
 const [path = 'view', rate = '3000', first = '20', second = '40', idle = '10'] =
   process.argv.slice(2);
-const child = spawn(
-  'taskset',
-  [
-    '-c',
-    '1',
-    process.execPath,
-    '--expose-gc',
-    '--import',
-    './profile/gc-probe.mjs',
-    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-    '--import',
-    'tsx',
-    'servers/breaker-open.ts',
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
-const lines = createInterface({ input: child.stdout });
+const target = breakerOpenPath(path);
+const { child, lines } = spawnBreakerOpenServer([
+  '--expose-gc',
+  '--import',
+  './profile/gc-probe.mjs',
+  ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+]);
 let info: { bff: string; cookie: string } | undefined;
 let onInfo = (_: { bff: string; cookie: string }) => {};
 let onProbe = (_: Probe) => {};
@@ -64,14 +55,8 @@ const probe = async (label: string, requests: number) => {
   return p;
 };
 const unpin = pinSelf(0);
-useSession(bff, cookie);
-const forced = await request(`${bff}/api/integrations/users/breaker`, {
-  method: 'POST',
-  headers: { ...sessionHeaders(bff), 'content-type': 'application/json' },
-  body: JSON.stringify({ action: 'force-open' }),
-});
-await forced.body.dump();
-const url = `${bff}${{ view: '/api/views/users', healthz: '/healthz', constant: '/api/views/-/constant' }[path]}`;
+await forceUsersBreakerOpen(bff, cookie);
+const url = `${bff}${target}`;
 const perSecond = Number(rate);
 let sent = 0;
 const drive = async (seconds: number) => {
